@@ -1,0 +1,1 @@
+"""The /__admin control plane: everything that exists only in the mock."""

@@ -1,0 +1,146 @@
+"""The ``/__admin`` control plane (API.md section 3). Paths are fixed: QA scripts depend on them.
+
+Admin calls act on the default tenant, or on the one named by ``X-Osigu-Mock-Tenant``. With an
+admin token configured, every call needs ``Authorization: Bearer <admin token>``.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Awaitable, Callable
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from mock_server.api._http import api_route, query_int, read_json, render, sandbox_of
+from mock_server.core.clock import format_instant, parse_instant
+from mock_server.core.errors import ApiError, FieldError
+from mock_server.core.pagination import PageRequest, paginate
+from mock_server.core.store import DEFAULT_TENANT
+from mock_server.domain.oauth import Principal
+
+__all__ = ["TENANT_HEADER", "routes"]
+
+TENANT_HEADER = "x-osigu-mock-tenant"
+
+AdminHandler = Callable[[Request, str], Awaitable[Response]]
+
+
+def _guarded(handler: AdminHandler) -> Callable[[Request, Principal | None], Awaitable[Response]]:
+    async def endpoint(request: Request, _: Principal | None) -> Response:
+        settings = request.app.state.settings
+        if settings.admin_token:
+            scheme, _, value = request.headers.get("authorization", "").partition(" ")
+            if scheme.lower() != "bearer" or not hmac.compare_digest(
+                value.strip().encode(), settings.admin_token.encode()
+            ):
+                raise ApiError("MOCK-401-admin-token", headers={"WWW-Authenticate": 'Bearer realm="osigu-mock-admin"'})
+        tenant_id = request.headers.get(TENANT_HEADER, DEFAULT_TENANT).strip() or DEFAULT_TENANT
+        sandbox_of(request).ledger(tenant_id)  # 404 for an unknown tenant
+        request.scope.setdefault("state", {})["tenant_id"] = tenant_id
+        return await handler(request, tenant_id)
+
+    return endpoint
+
+
+def admin_route(path: str, **handlers: AdminHandler) -> Route:
+    return api_route(path, **{method: _guarded(handler) for method, handler in handlers.items()})
+
+
+def client_view(sandbox, client) -> dict:
+    provider = sandbox.world.provider(client.provider_slug)
+    return {
+        "client_id": client.client_id,
+        "client_secret": client.client_secret,
+        "provider_slug": client.provider_slug,
+        "provider_kind": provider.provider_kind,
+        "country_code": provider.country_code,
+        "scope": client.scope_string(),
+        "tenant_id": client.tenant_id,
+    }
+
+
+# -- world and clients ---------------------------------------------------------------------------
+async def get_world(request: Request, tenant_id: str) -> Response:
+    sandbox = sandbox_of(request)
+    return render(
+        {
+            "tenant_id": tenant_id,
+            "seed": sandbox.world.seed,
+            "clients": [client_view(sandbox, c) for c in sandbox.clients_of(tenant_id)],
+            "sponsors": [],
+            "personas": [],
+            "products": [],
+        }
+    )
+
+
+async def create_client(request: Request, tenant_id: str) -> Response:
+    body = await read_json(request, "admin-client-request")
+    sandbox = sandbox_of(request)
+    client = sandbox.create_client(
+        tenant_id, body["provider_slug"], body.get("scope"), body.get("client_id"), body.get("client_secret")
+    )
+    return render(client_view(sandbox, client), status=201)
+
+
+# -- clock and timers ----------------------------------------------------------------------------
+def _clock_view(ledger, fired=()) -> dict:
+    return {"now": ledger.clock.iso(), "frozen": ledger.clock.frozen, "fired": [t.as_dict() for t in fired]}
+
+
+async def get_clock(request: Request, tenant_id: str) -> Response:
+    return render(_clock_view(sandbox_of(request).ledger(tenant_id)))
+
+
+async def set_clock(request: Request, tenant_id: str) -> Response:
+    body = await read_json(request, "admin-clock-request")
+    now = None
+    if "now" in body:
+        try:
+            now = parse_instant(body["now"])
+        except ValueError:
+            raise ApiError("MOCK-422-validation-failed", errors=[FieldError("now", "must be a valid date-time")]) from None
+    ledger = sandbox_of(request).ledger(tenant_id)
+    fired = ledger.clock.set(now=now, frozen=body.get("frozen"))
+    return render(_clock_view(ledger, fired))
+
+
+async def advance_clock(request: Request, tenant_id: str) -> Response:
+    body = await read_json(request, "admin-clock-advance-request")
+    ledger = sandbox_of(request).ledger(tenant_id)
+    fired = ledger.clock.advance(float(body["seconds"]))
+    return render(_clock_view(ledger, fired))
+
+
+async def list_timers(request: Request, tenant_id: str) -> Response:
+    page = PageRequest.from_query(request.query_params)
+    timers = [t.as_dict() for t in sandbox_of(request).ledger(tenant_id).clock.pending()]
+    return render(paginate(timers, page, request.url.path, request.query_params))
+
+
+# -- reset and journal ---------------------------------------------------------------------------
+async def reset(request: Request, tenant_id: str) -> Response:
+    ledger = sandbox_of(request).reset(tenant_id)
+    return render({"tenant_id": tenant_id, "reset_at": format_instant(ledger.clock.timestamp()), **_clock_view(ledger)})
+
+
+async def journal(request: Request, tenant_id: str) -> Response:
+    page = PageRequest.from_query(request.query_params)
+    status = query_int(request, "status", minimum=100)
+    entries = sandbox_of(request).ledger(tenant_id).journal.find(
+        path=request.query_params.get("path"), status=status, client_id=request.query_params.get("client_id")
+    )
+    return render(paginate([e.as_dict() for e in entries], page, request.url.path, request.query_params))
+
+
+routes = [
+    admin_route("/__admin/world", get=get_world),
+    admin_route("/__admin/clients", post=create_client),
+    admin_route("/__admin/clock", get=get_clock, post=set_clock),
+    admin_route("/__admin/clock/advance", post=advance_clock),
+    admin_route("/__admin/timers", get=list_timers),
+    admin_route("/__admin/reset", post=reset),
+    admin_route("/__admin/journal", get=journal),
+]

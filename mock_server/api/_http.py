@@ -1,0 +1,141 @@
+"""What every route shares: the JSON renderer, body parsing and validation, and the route builder
+that authenticates and authorises before a handler runs.
+
+A handler is ``async def handler(request, principal) -> Response``: it reads the whole body first,
+then makes one synchronous domain call, so each operation is atomic under asyncio.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from mock_server.core import contracts
+from mock_server.core.errors import ApiError, FieldError
+from mock_server.domain.oauth import Principal, required_scope
+from mock_server.domain.sandbox import Sandbox
+
+__all__ = [
+    "Handler",
+    "JSONResponse",
+    "api_route",
+    "error_response",
+    "query_int",
+    "read_json",
+    "render",
+    "sandbox_of",
+]
+
+JSON_TYPES = ("application/json",)
+FORM_TYPE = "application/x-www-form-urlencoded"
+
+Handler = Callable[[Request, Principal | None], Awaitable[Response]]
+
+
+class JSONResponse(Response):
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
+
+
+def render(content: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+    return JSONResponse(content, status_code=status, headers=dict(headers or {}))
+
+
+def error_response(error: ApiError) -> Response:
+    return JSONResponse(error.body(), status_code=error.status, headers=error.headers)
+
+
+def sandbox_of(request: Request) -> Sandbox:
+    return request.app.state.sandbox
+
+
+def media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+
+def is_json_type(kind: str) -> bool:
+    return kind in JSON_TYPES or (kind.startswith("application/") and kind.endswith("+json"))
+
+
+async def read_json(request: Request, schema: str | None = None, *, required: bool = True) -> dict[str, Any]:
+    """The JSON object body, validated against ``contracts/schemas/<schema>.schema.json``.
+
+    Empty body: 422 when ``required`` (one error at ``$``), else ``{}``. Wrong Content-Type: 415.
+    Malformed JSON: 400. Not an object, wrong types, missing fields: 422, one entry per problem.
+    """
+    body = await request.body()
+    if not body.strip():
+        if required:
+            raise ApiError("MOCK-422-validation-failed", errors=[FieldError("$", "a JSON object body is required")])
+        data: Any = {}
+    else:
+        kind = media_type(request)
+        if not is_json_type(kind):
+            raise ApiError(
+                "MOCK-415-unsupported-media-type",
+                f"Send the body as application/json (got {kind or 'no Content-Type'}).",
+            )
+        try:
+            data = orjson.loads(body)
+        except orjson.JSONDecodeError as exc:
+            raise ApiError("MOCK-400-malformed-json", f"The request body is not valid JSON: {exc.msg}.") from None
+    if not isinstance(data, dict):
+        raise ApiError("MOCK-422-validation-failed", errors=[FieldError("$", "must be a JSON object")])
+    if schema is not None:
+        problems = contracts.field_errors(schema, data)
+        if problems:
+            raise ApiError("MOCK-422-validation-failed", errors=problems)
+    return data
+
+
+def query_int(request: Request, name: str, *, minimum: int | None = None) -> int | None:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    try:
+        value = int(raw.strip(), 10)
+    except ValueError:
+        raise ApiError("MOCK-400-invalid-parameter", errors=[FieldError(name, "must be an integer")]) from None
+    if minimum is not None and value < minimum:
+        raise ApiError("MOCK-400-invalid-parameter", errors=[FieldError(name, f"must be at least {minimum}")])
+    return value
+
+
+def _secured(method: str, path: str, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    scope = required_scope(method, path)
+
+    async def endpoint(request: Request) -> Response:
+        principal = None
+        if scope is not None:
+            principal = sandbox_of(request).authenticate(request.headers.get("authorization"))
+            state = request.scope.setdefault("state", {})
+            state["tenant_id"] = principal.tenant_id
+            state["client_id"] = principal.client_id
+            state["provider_slug"] = principal.provider_slug
+            principal.require(scope)
+        return await handler(request, principal)
+
+    return endpoint
+
+
+def api_route(path: str, **handlers: Handler) -> Route:
+    """One route for ``path`` whose methods are the keyword names (``get=``, ``post=``...).
+
+    Authentication and the scope check come from the scope table, in one place; a method the path
+    does not serve is a 405 with an ``Allow`` header.
+    """
+    table = {method.upper(): _secured(method.upper(), path, handler) for method, handler in handlers.items()}
+
+    async def dispatch(request: Request) -> Response:
+        method = "GET" if request.method == "HEAD" else request.method
+        return await table[method](request)
+
+    dispatch.__name__ = "route_" + path.strip("/").replace("/", "_").replace("{", "").replace("}", "")
+    return Route(path, endpoint=dispatch, methods=list(table))

@@ -1,0 +1,52 @@
+"""``POST /v1/oauth/token``: client credentials, as OSIGU documents them."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from mock_server.api._http import FORM_TYPE, api_route, media_type, render, sandbox_of
+from mock_server.core.errors import ApiError
+from mock_server.domain.oauth import Principal, parse_basic
+
+__all__ = ["routes"]
+
+
+async def issue_token(request: Request, _: Principal | None) -> Response:
+    body = await request.body()
+    grant_type = request.query_params.get("grant_type")
+    if body.strip():
+        kind = media_type(request)
+        if kind != FORM_TYPE:
+            raise ApiError(
+                "MOCK-415-unsupported-media-type",
+                f"Send grant_type as {FORM_TYPE} or in the query string (got {kind or 'no Content-Type'}).",
+            )
+        form = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+        if "grant_type" in form:
+            grant_type = form["grant_type"][0]
+    sandbox = sandbox_of(request)
+    authorization = request.headers.get("authorization")
+    try:
+        result = sandbox.issue_token(authorization, grant_type)
+    finally:
+        _note_client(request, sandbox, authorization)
+    return render(result, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+
+def _note_client(request: Request, sandbox, authorization: str | None) -> None:
+    """Let the journal file the request under the client's tenant, even when it failed."""
+    try:
+        client = sandbox.clients.get(parse_basic(authorization)[0])
+    except ApiError:
+        return
+    if client is not None:
+        state = request.scope.setdefault("state", {})
+        state["tenant_id"] = client.tenant_id
+        state["client_id"] = client.client_id
+        state["provider_slug"] = client.provider_slug
+
+
+routes = [api_route("/v1/oauth/token", post=issue_token)]

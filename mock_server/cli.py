@@ -1,0 +1,106 @@
+"""``osigu-mock``: serve the mock, keep the contracts in sync.
+
+    osigu-mock serve [--host 127.0.0.1] [--port 8080] [--seed N] [--no-admin] [--admin-token T]
+                     [--insecure-admin] [--strict] [--sandbox-limits] [--frozen-clock]
+    osigu-mock contracts sync     regenerate openapi.yaml's error responses from errors.yaml
+    osigu-mock contracts check    fail when they drift
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from mock_server import __version__
+from mock_server.settings import Settings
+
+__all__ = ["cli", "main"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="osigu-mock")
+def cli() -> None:
+    """A stateful mock of the OSIGU sandbox and a contract-test kit."""
+
+
+@cli.command()
+@click.option("--host", default=None, help="Interface to bind (default 127.0.0.1; OSIGU_MOCK_HOST).")
+@click.option("--port", type=int, default=None, help="Port (default 8080; 0 picks a free one; OSIGU_MOCK_PORT).")
+@click.option("--seed", type=int, default=None, help="World seed (default 1234; OSIGU_MOCK_SEED).")
+@click.option("--no-admin", "no_admin", is_flag=True, default=False, help="Serve without the /__admin control plane.")
+@click.option("--admin-token", default=None, help="Require 'Authorization: Bearer <token>' on /__admin (OSIGU_MOCK_ADMIN_TOKEN).")
+@click.option(
+    "--insecure-admin", is_flag=True, default=None,
+    help="Allow an unprotected /__admin where an admin token is required (the container image).",
+)
+@click.option("--strict", is_flag=True, default=None, help="Accept only the schema-page request shapes (no guide aliases).")
+@click.option("--sandbox-limits", is_flag=True, default=None, help="Enforce the sandbox's 50 requests per minute per client.")
+@click.option("--frozen-clock", is_flag=True, default=None, help="Start every tenant's clock frozen (it moves only when told).")
+@click.option("--log-level", default="warning", show_default=True, type=click.Choice(["debug", "info", "warning", "error"]))
+def serve(
+    host: str | None,
+    port: int | None,
+    seed: int | None,
+    no_admin: bool,
+    admin_token: str | None,
+    insecure_admin: bool | None,
+    strict: bool | None,
+    sandbox_limits: bool | None,
+    frozen_clock: bool | None,
+    log_level: str,
+) -> None:
+    """Serve the mock until Ctrl-C."""
+    settings = Settings.from_env(
+        host=host,
+        port=port,
+        seed=seed,
+        admin_enabled=False if no_admin else None,
+        admin_token=admin_token,
+        # A flag left off means "not given", so the environment variable still applies.
+        insecure_admin=insecure_admin or None,
+        strict=strict or None,
+        sandbox_limits=sandbox_limits or None,
+        frozen_clock=frozen_clock or None,
+    )
+    if settings.admin_enabled and settings.require_admin_token and not settings.admin_token and not settings.insecure_admin:
+        raise click.UsageError(
+            "this deployment requires an admin token: pass --admin-token (or OSIGU_MOCK_ADMIN_TOKEN), "
+            "--no-admin, or --insecure-admin to serve /__admin unprotected"
+        )
+    from mock_server.server import run
+
+    run(settings, log_level=log_level)
+
+
+@cli.group()
+def contracts() -> None:
+    """Keep contracts/openapi.yaml's error responses generated from contracts/errors.yaml."""
+
+
+@contracts.command("sync")
+def contracts_sync() -> None:
+    """Regenerate the error responses in contracts/openapi.yaml."""
+    from mock_server.core.contracts import write_synced
+
+    changed = write_synced()
+    click.echo("contracts/openapi.yaml updated" if changed else "contracts/openapi.yaml already in sync")
+
+
+@contracts.command("check")
+def contracts_check() -> None:
+    """Exit 1 when contracts/openapi.yaml's error responses drift from contracts/errors.yaml."""
+    from mock_server.core.contracts import openapi_document, synced
+
+    if synced(openapi_document()) != openapi_document():
+        click.echo("contracts/openapi.yaml is out of date: run `osigu-mock contracts sync`", err=True)
+        sys.exit(1)
+    click.echo("contracts in sync")
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,193 @@
+"""The mock clock and its timer queue.
+
+One :class:`Clock` per tenant. It follows wall time plus an offset by default, or is frozen and
+moves only when told. Everything time-based in the mock (token expiry, rate-limit windows, OTP
+expiry, sponsor decisions, webhook retries...) reads this clock and schedules work on its timer
+queue, so QA can drive every time-based outcome by advancing it.
+
+Advancing fires every due timer synchronously, in time order; while a timer fires, the clock reads
+the timer's due time, so whatever it records is stamped with the simulated moment it happened.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+__all__ = ["Clock", "Timer", "format_instant", "parse_instant"]
+
+log = logging.getLogger(__name__)
+
+
+def format_instant(ts: float) -> str:
+    """ISO-8601 UTC with milliseconds and a ``Z``, the way OSIGU writes dates."""
+    dt = datetime.fromtimestamp(ts, tz=UTC)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+
+
+def parse_instant(text: str) -> float:
+    """Parse an RFC 3339 date-time (``Z`` or an offset) into a POSIX timestamp."""
+    value = text.strip()
+    if value.endswith(("Z", "z")):
+        value = value[:-1] + "+00:00"
+    dt = datetime.fromisoformat(value)
+    if dt.tzinfo is None:
+        raise ValueError("a time zone (Z or an offset) is required")
+    return dt.timestamp()
+
+
+@dataclass(order=True)
+class Timer:
+    """Something that will happen at ``due`` (POSIX seconds on the mock clock)."""
+
+    due: float
+    seq: int
+    id: str = field(compare=False)
+    action: str = field(compare=False)
+    payload: dict[str, Any] = field(compare=False, default_factory=dict)
+    description: str = field(compare=False, default="")
+    cancelled: bool = field(compare=False, default=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "due_at": format_instant(self.due),
+            "action": self.action,
+            "description": self.description,
+            "payload": self.payload,
+        }
+
+
+class Clock:
+    """Wall time plus an offset, or frozen; with a queue of timers.
+
+    Parameters:
+        frozen: start frozen at the current wall time instead of following it.
+        wall: the wall-time source (``time.time``); tests may pass their own.
+        on_fire: called with each due timer, in order, while the clock reads the timer's due time.
+            The owner (the tenant's ledger) dispatches on ``timer.action``.
+    """
+
+    def __init__(
+        self,
+        *,
+        frozen: bool = False,
+        wall: Callable[[], float] = time.time,
+        on_fire: Callable[[Timer], None] | None = None,
+    ) -> None:
+        self._wall = wall
+        self._offset = 0.0
+        self._frozen_at: float | None = wall() if frozen else None
+        self._heap: list[Timer] = []
+        self._by_id: dict[str, Timer] = {}
+        self._seq = 0
+        self._firing = False
+        self.on_fire = on_fire
+
+    # -- reading -----------------------------------------------------------------------------
+    @property
+    def frozen(self) -> bool:
+        return self._frozen_at is not None
+
+    def timestamp(self) -> float:
+        if self._frozen_at is not None:
+            return self._frozen_at
+        return self._wall() + self._offset
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.timestamp(), tz=UTC)
+
+    def iso(self) -> str:
+        return format_instant(self.timestamp())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"now": self.iso(), "frozen": self.frozen, "pending_timers": len(self._by_id)}
+
+    # -- moving ------------------------------------------------------------------------------
+    def _jump(self, ts: float) -> None:
+        if self._frozen_at is not None:
+            self._frozen_at = ts
+        else:
+            self._offset = ts - self._wall()
+
+    def set(self, *, now: float | None = None, frozen: bool | None = None) -> list[Timer]:
+        """Set the time and/or freeze or unfreeze; moving forward fires the timers it passes."""
+        target = self.timestamp() if now is None else now
+        if frozen is True and self._frozen_at is None:
+            self._frozen_at = target
+        elif frozen is False and self._frozen_at is not None:
+            self._frozen_at = None
+            self._offset = target - self._wall()
+        return self._move_to(target)
+
+    def advance(self, seconds: float) -> list[Timer]:
+        """Move forward ``seconds``, firing every timer due on the way, in time order."""
+        if seconds < 0:
+            raise ValueError("the clock only advances forward")
+        return self._move_to(self.timestamp() + seconds)
+
+    def fire_due(self) -> list[Timer]:
+        """Fire the timers already due at the current time (the wall-time ticker calls this)."""
+        return self._move_to(self.timestamp(), jump=False)
+
+    def _move_to(self, target: float, *, jump: bool = True) -> list[Timer]:
+        fired: list[Timer] = []
+        if self._firing:  # a timer that moves the clock must not re-enter the queue
+            if jump:
+                self._jump(target)
+            return fired
+        self._firing = True
+        try:
+            while self._heap and self._heap[0].due <= target:
+                timer = heapq.heappop(self._heap)
+                if timer.cancelled:
+                    continue
+                self._by_id.pop(timer.id, None)
+                if jump and timer.due > self.timestamp():
+                    self._jump(timer.due)
+                self._fire(timer)
+                fired.append(timer)
+            if jump and target != self.timestamp():
+                self._jump(target)
+        finally:
+            self._firing = False
+        return fired
+
+    def _fire(self, timer: Timer) -> None:
+        if self.on_fire is None:
+            return
+        try:
+            self.on_fire(timer)
+        except Exception:  # one broken timer must not stop the clock
+            log.exception("timer %s (%s) failed", timer.id, timer.action)
+
+    # -- timers ------------------------------------------------------------------------------
+    def schedule(
+        self, at: float, action: str, payload: dict[str, Any] | None = None, *, description: str = "", id: str
+    ) -> Timer:
+        self._seq += 1
+        timer = Timer(due=at, seq=self._seq, id=id, action=action, payload=payload or {}, description=description)
+        heapq.heappush(self._heap, timer)
+        self._by_id[id] = timer
+        return timer
+
+    def cancel(self, timer_id: str) -> bool:
+        timer = self._by_id.pop(timer_id, None)
+        if timer is None:
+            return False
+        timer.cancelled = True
+        return True
+
+    def pending(self) -> list[Timer]:
+        """Pending timers in the order they will fire."""
+        return sorted(self._by_id.values())
+
+    def next_due(self) -> float | None:
+        while self._heap and self._heap[0].cancelled:
+            heapq.heappop(self._heap)
+        return self._heap[0].due if self._heap else None

@@ -1,0 +1,1 @@
+"""The domain: plain Python state machines, one module per area. No Starlette here."""

@@ -1,0 +1,94 @@
+"""Pure-ASGI middleware (not ``BaseHTTPMiddleware``): request ids, the journal, the body limit.
+
+- Every response carries ``X-Request-Id`` (the caller's, or a fresh one).
+- API requests (not ``/__admin``, ``/docs``, ``/openapi.json`` or ``/healthz``) are journalled in
+  the tenant the request belonged to (known after authentication), else the default tenant.
+- A body over the limit is refused with 413 before the route runs when ``Content-Length`` says so,
+  and as soon as the limit is crossed when the body is streamed.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mock_server.api._http import error_response
+from mock_server.core.errors import ApiError
+from mock_server.core.store import DEFAULT_TENANT
+from mock_server.domain.sandbox import Sandbox
+
+__all__ = ["RequestContextMiddleware"]
+
+UNJOURNALLED_PREFIXES = ("/__admin", "/docs", "/openapi.json", "/healthz")
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp, sandbox: Sandbox, max_body_bytes: int) -> None:
+        self.app = app
+        self.sandbox = sandbox
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        request_id = headers.get("x-request-id") or uuid.uuid4().hex
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
+        started = time.perf_counter()
+        status = {"code": 500}
+        limit = self.max_body_bytes
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode("latin-1"))]
+            await send(message)
+
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise ApiError("MOCK-413-payload-too-large", f"The body is larger than {limit} bytes.")
+            return message
+
+        try:
+            declared = headers.get("content-length")
+            if declared is not None and declared.isdigit() and int(declared) > limit:
+                error = ApiError("MOCK-413-payload-too-large", f"The body is larger than {limit} bytes.")
+                state["error_code"] = error.code
+                await error_response(error)(scope, receive, send_with_id)
+                return
+            await self.app(scope, limited_receive, send_with_id)
+        finally:
+            self._journal(scope, state, status["code"], started)
+
+    def _journal(self, scope: Scope, state: dict, status: int, started: float) -> None:
+        path = scope.get("path", "")
+        if path.startswith(UNJOURNALLED_PREFIXES):
+            return
+        tenant_id = state.get("tenant_id", DEFAULT_TENANT)
+        if tenant_id not in self.sandbox.store:
+            return
+        ledger = self.sandbox.store.get(tenant_id)
+        ledger.journal.record(
+            at=ledger.clock.iso(),
+            request_id=state.get("request_id", ""),
+            method=scope.get("method", ""),
+            path=path,
+            query=scope.get("query_string", b"").decode("latin-1"),
+            status=status,
+            client_id=state.get("client_id"),
+            provider_slug=state.get("provider_slug"),
+            duration_ms=round((time.perf_counter() - started) * 1000, 3),
+            error_code=state.get("error_code"),
+            warnings=list(state.get("warnings", [])),
+        )

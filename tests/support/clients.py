@@ -1,0 +1,56 @@
+"""A TestClient that checks every response it receives against the contract."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from starlette.testclient import TestClient
+
+from mock_server.kit import ResponseChecker
+
+DEMO_SECRETS = {
+    "demo-clinic": "demo-clinic-secret",
+    "demo-pharmacy": "demo-pharmacy-secret",
+    "demo-doctors-office": "demo-doctors-office-secret",
+    "demo-doctors-office-es": "demo-doctors-office-es-secret",
+    "demo-readonly": "demo-readonly-secret",
+}
+
+
+@cache
+def checker() -> ResponseChecker:
+    return ResponseChecker()
+
+
+class ContractViolation(AssertionError):
+    pass
+
+
+class CheckedClient(TestClient):
+    """Every response is validated against its documented status and schema; a mismatch fails the test."""
+
+    def request(self, method: str, url: Any, *args: Any, **kwargs: Any):  # type: ignore[override]
+        response = super().request(method, url, *args, **kwargs)
+        problems = checker().check(
+            method,
+            response.request.url.path,
+            response.status_code,
+            response.headers.get("content-type", ""),
+            response.content,
+        )
+        if problems:
+            raise ContractViolation("\n".join(problems))
+        return response
+
+    def token(self, client_id: str = "demo-clinic", secret: str | None = None) -> str:
+        response = self.post(
+            "/v1/oauth/token",
+            auth=(client_id, secret or DEMO_SECRETS[client_id]),
+            data={"grant_type": "client_credentials"},
+        )
+        assert response.status_code == 200, response.text
+        return response.json()["access_token"]
+
+    def bearer(self, client_id: str = "demo-clinic") -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(client_id)}"}

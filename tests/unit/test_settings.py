@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from mock_server.settings import Settings
+
+
+def test_environment_variables_override_defaults_and_flags_override_both():
+    env = {"OSIGU_MOCK_PORT": "9000", "OSIGU_MOCK_SANDBOX_LIMITS": "true", "OSIGU_MOCK_ADMIN_TOKEN": "s3cret"}
+    settings = Settings.from_env(env)
+    assert (settings.port, settings.sandbox_limits, settings.admin_token) == (9000, True, "s3cret")
+    assert Settings.from_env(env, port=7000).port == 7000
+    assert Settings.from_env({}, port=None).port == 8080
+
+
+def test_base_url_uses_loopback_for_a_wildcard_host():
+    assert Settings(host="0.0.0.0", port=8081).base_url == "http://127.0.0.1:8081"
+    assert Settings(public_url="https://mock.example/").base_url == "https://mock.example"
