@@ -1,9 +1,9 @@
 """``osigu-mock``: serve the mock, keep the contracts in sync.
 
-    osigu-mock serve [--host 127.0.0.1] [--port 8080] [--seed N] [--no-admin] [--admin-token T]
-                     [--insecure-admin] [--strict] [--sandbox-limits] [--frozen-clock]
-    osigu-mock contracts sync     regenerate openapi.yaml's error responses from errors.yaml
-    osigu-mock contracts check    fail when they drift
+osigu-mock serve [--host 127.0.0.1] [--port 8080] [--seed N] [--no-admin] [--admin-token T]
+                 [--insecure-admin] [--strict] [--sandbox-limits] [--frozen-clock]
+osigu-mock contracts sync     regenerate openapi.yaml's error responses from errors.yaml
+osigu-mock contracts check    fail when they drift
 """
 
 from __future__ import annotations
@@ -29,15 +29,27 @@ def cli() -> None:
 @click.option("--port", type=int, default=None, help="Port (default 8080; 0 picks a free one; OSIGU_MOCK_PORT).")
 @click.option("--seed", type=int, default=None, help="World seed (default 1234; OSIGU_MOCK_SEED).")
 @click.option("--no-admin", "no_admin", is_flag=True, default=False, help="Serve without the /__admin control plane.")
-@click.option("--admin-token", default=None, help="Require 'Authorization: Bearer <token>' on /__admin (OSIGU_MOCK_ADMIN_TOKEN).")
 @click.option(
-    "--insecure-admin", is_flag=True, default=None,
+    "--admin-token", default=None, help="Require 'Authorization: Bearer <token>' on /__admin (OSIGU_MOCK_ADMIN_TOKEN)."
+)
+@click.option(
+    "--insecure-admin",
+    is_flag=True,
+    default=None,
     help="Allow an unprotected /__admin where an admin token is required (the container image).",
 )
-@click.option("--strict", is_flag=True, default=None, help="Accept only the schema-page request shapes (no guide aliases).")
-@click.option("--sandbox-limits", is_flag=True, default=None, help="Enforce the sandbox's 50 requests per minute per client.")
-@click.option("--frozen-clock", is_flag=True, default=None, help="Start every tenant's clock frozen (it moves only when told).")
-@click.option("--log-level", default="warning", show_default=True, type=click.Choice(["debug", "info", "warning", "error"]))
+@click.option(
+    "--strict", is_flag=True, default=None, help="Accept only the schema-page request shapes (no guide aliases)."
+)
+@click.option(
+    "--sandbox-limits", is_flag=True, default=None, help="Enforce the sandbox's 50 requests per minute per client."
+)
+@click.option(
+    "--frozen-clock", is_flag=True, default=None, help="Start every tenant's clock frozen (it moves only when told)."
+)
+@click.option(
+    "--log-level", default="warning", show_default=True, type=click.Choice(["debug", "info", "warning", "error"])
+)
 def serve(
     host: str | None,
     port: int | None,
@@ -63,7 +75,12 @@ def serve(
         sandbox_limits=sandbox_limits or None,
         frozen_clock=frozen_clock or None,
     )
-    if settings.admin_enabled and settings.require_admin_token and not settings.admin_token and not settings.insecure_admin:
+    if (
+        settings.admin_enabled
+        and settings.require_admin_token
+        and not settings.admin_token
+        and not settings.insecure_admin
+    ):
         raise click.UsageError(
             "this deployment requires an admin token: pass --admin-token (or OSIGU_MOCK_ADMIN_TOKEN), "
             "--no-admin, or --insecure-admin to serve /__admin unprotected"

@@ -16,7 +16,8 @@ def banner(settings: Settings, base_url: str, clients) -> str:
         f"osigu-mock serving on {base_url}",
         f"  docs:     {base_url}/docs",
         f"  openapi:  {base_url}/openapi.json",
-        f"  token:    POST {base_url}/v1/oauth/token  (HTTP Basic client_id:client_secret, grant_type=client_credentials)",
+        f"  token:    POST {base_url}/v1/oauth/token",
+        "            (HTTP Basic client_id:client_secret, grant_type=client_credentials)",
     ]
     if settings.admin_enabled:
         protected = " (needs Authorization: Bearer <admin token>)" if settings.admin_token else ""
@@ -25,7 +26,9 @@ def banner(settings: Settings, base_url: str, clients) -> str:
         lines.append("  admin:    disabled (--no-admin)")
     lines.append("  demo clients (client_id / client_secret -> provider, scope):")
     for client in clients:
-        lines.append(f"    {client.client_id} / {client.client_secret} -> {client.provider_slug}, {client.scope_string()}")
+        lines.append(
+            f"    {client.client_id} / {client.client_secret} -> {client.provider_slug}, {client.scope_string()}"
+        )
     lines.append("Press Ctrl-C to stop.")
     return "\n".join(lines)
 

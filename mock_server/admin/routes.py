@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from mock_server.api._http import api_route, query_int, read_json, render, sandbox_of
-from mock_server.core.clock import format_instant, parse_instant
+from mock_server.core.clock import ClockRangeError, format_instant, parse_instant
 from mock_server.core.errors import ApiError, FieldError
 from mock_server.core.pagination import PageRequest, paginate
 from mock_server.core.store import DEFAULT_TENANT
@@ -101,16 +101,24 @@ async def set_clock(request: Request, tenant_id: str) -> Response:
         try:
             now = parse_instant(body["now"])
         except ValueError:
-            raise ApiError("MOCK-422-validation-failed", errors=[FieldError("now", "must be a valid date-time")]) from None
+            raise ApiError(
+                "MOCK-422-validation-failed", errors=[FieldError("now", "must be a valid date-time")]
+            ) from None
     ledger = sandbox_of(request).ledger(tenant_id)
-    fired = ledger.clock.set(now=now, frozen=body.get("frozen"))
+    try:
+        fired = ledger.clock.set(now=now, frozen=body.get("frozen"))
+    except ClockRangeError as exc:
+        raise ApiError("MOCK-422-clock-out-of-range", errors=[FieldError("now", str(exc))]) from None
     return render(_clock_view(ledger, fired))
 
 
 async def advance_clock(request: Request, tenant_id: str) -> Response:
     body = await read_json(request, "admin-clock-advance-request")
     ledger = sandbox_of(request).ledger(tenant_id)
-    fired = ledger.clock.advance(float(body["seconds"]))
+    try:
+        fired = ledger.clock.advance(float(body["seconds"]))
+    except ClockRangeError as exc:
+        raise ApiError("MOCK-422-clock-out-of-range", errors=[FieldError("seconds", str(exc))]) from None
     return render(_clock_view(ledger, fired))
 
 
@@ -128,9 +136,13 @@ async def reset(request: Request, tenant_id: str) -> Response:
 
 async def journal(request: Request, tenant_id: str) -> Response:
     page = PageRequest.from_query(request.query_params)
-    status = query_int(request, "status", minimum=100)
-    entries = sandbox_of(request).ledger(tenant_id).journal.find(
-        path=request.query_params.get("path"), status=status, client_id=request.query_params.get("client_id")
+    status = query_int(request, "status", minimum=100, maximum=599)
+    entries = (
+        sandbox_of(request)
+        .ledger(tenant_id)
+        .journal.find(
+            path=request.query_params.get("path"), status=status, client_id=request.query_params.get("client_id")
+        )
     )
     return render(paginate([e.as_dict() for e in entries], page, request.url.path, request.query_params))
 

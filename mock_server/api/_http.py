@@ -95,7 +95,7 @@ async def read_json(request: Request, schema: str | None = None, *, required: bo
     return data
 
 
-def query_int(request: Request, name: str, *, minimum: int | None = None) -> int | None:
+def query_int(request: Request, name: str, *, minimum: int | None = None, maximum: int | None = None) -> int | None:
     raw = request.query_params.get(name)
     if raw is None:
         return None
@@ -105,6 +105,8 @@ def query_int(request: Request, name: str, *, minimum: int | None = None) -> int
         raise ApiError("MOCK-400-invalid-parameter", errors=[FieldError(name, "must be an integer")]) from None
     if minimum is not None and value < minimum:
         raise ApiError("MOCK-400-invalid-parameter", errors=[FieldError(name, f"must be at least {minimum}")])
+    if maximum is not None and value > maximum:
+        raise ApiError("MOCK-400-invalid-parameter", errors=[FieldError(name, f"must be at most {maximum}")])
     return value
 
 

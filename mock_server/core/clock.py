@@ -19,15 +19,28 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-__all__ = ["Clock", "Timer", "format_instant", "parse_instant"]
+__all__ = ["EARLIEST", "LATEST", "Clock", "ClockRangeError", "Timer", "format_instant", "parse_instant"]
 
 log = logging.getLogger(__name__)
 
 
+# The clock stays between these instants, so every timer it schedules (days or years ahead) can
+# still be written as an ISO-8601 date.
+EARLIEST = 0.0  # 1970-01-01T00:00:00Z
+LATEST = 221845392000.0  # 9000-01-01T00:00:00Z
+
+
+class ClockRangeError(ValueError):
+    pass
+
+
 def format_instant(ts: float) -> str:
     """ISO-8601 UTC with milliseconds and a ``Z``, the way OSIGU writes dates."""
-    dt = datetime.fromtimestamp(ts, tz=UTC)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+    dt = datetime.fromtimestamp(round(ts, 3), tz=UTC)
+    return (
+        f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}T{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}."
+        f"{dt.microsecond // 1000:03d}Z"
+    )
 
 
 def parse_instant(text: str) -> float:
@@ -115,9 +128,17 @@ class Clock:
         else:
             self._offset = ts - self._wall()
 
+    @staticmethod
+    def _check_range(target: float) -> None:
+        if not EARLIEST <= target <= LATEST:
+            raise ClockRangeError(
+                f"the mock clock stays between {format_instant(EARLIEST)} and {format_instant(LATEST)}"
+            )
+
     def set(self, *, now: float | None = None, frozen: bool | None = None) -> list[Timer]:
         """Set the time and/or freeze or unfreeze; moving forward fires the timers it passes."""
         target = self.timestamp() if now is None else now
+        self._check_range(target)
         if frozen is True and self._frozen_at is None:
             self._frozen_at = target
         elif frozen is False and self._frozen_at is not None:
@@ -129,7 +150,9 @@ class Clock:
         """Move forward ``seconds``, firing every timer due on the way, in time order."""
         if seconds < 0:
             raise ValueError("the clock only advances forward")
-        return self._move_to(self.timestamp() + seconds)
+        target = self.timestamp() + seconds
+        self._check_range(target)
+        return self._move_to(target)
 
     def fire_due(self) -> list[Timer]:
         """Fire the timers already due at the current time (the wall-time ticker calls this)."""

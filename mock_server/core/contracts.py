@@ -122,12 +122,18 @@ def _message(error) -> str:
         return f"must be a valid {error.validator_value}"
     if kind in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
         words = {
-            "minimum": "at least", "exclusiveMinimum": "greater than",
-            "maximum": "at most", "exclusiveMaximum": "less than",
+            "minimum": "at least",
+            "exclusiveMinimum": "greater than",
+            "maximum": "at most",
+            "exclusiveMaximum": "less than",
         }
         return f"must be {words[kind]} {error.validator_value}"
     if kind == "minLength":
-        return "must not be empty" if error.validator_value == 1 else f"must have at least {error.validator_value} characters"
+        return (
+            "must not be empty"
+            if error.validator_value == 1
+            else f"must have at least {error.validator_value} characters"
+        )
     if kind == "maxLength":
         return f"must have at most {error.validator_value} characters"
     if kind == "minItems":

@@ -18,6 +18,7 @@ __all__ = ["DEFAULT_SIZE", "MAX_SIZE", "PageRequest", "paginate"]
 
 DEFAULT_SIZE = 15
 MAX_SIZE = 100
+MAX_PAGE = 2**31 - 1  # Spring's page number is a Java int
 
 
 @dataclass(frozen=True)
@@ -30,8 +31,8 @@ class PageRequest:
         problems: list[FieldError] = []
         number = _int_param(query, "page", 0, problems)
         size = _int_param(query, "size", DEFAULT_SIZE, problems)
-        if number is not None and number < 0:
-            problems.append(FieldError("page", "must be 0 or greater"))
+        if number is not None and not 0 <= number <= MAX_PAGE:
+            problems.append(FieldError("page", f"must be between 0 and {MAX_PAGE}"))
         if size is not None and not 1 <= size <= MAX_SIZE:
             problems.append(FieldError("size", f"must be between 1 and {MAX_SIZE}"))
         if problems:

@@ -99,9 +99,10 @@ class Principal:
         if scope is None or scope == ANY_SCOPE and self.scopes:
             return
         if scope not in self.scopes:
+            carried = " ".join(sorted(self.scopes)) or "none"
             raise ApiError(
                 "MOCK-403-insufficient-scope",
-                f"This operation needs the scope {scope}; the token carries: {' '.join(sorted(self.scopes)) or 'none'}.",
+                f"This operation needs the scope {scope}; the token carries: {carried}.",
                 headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{scope}"'},
             )
 
@@ -117,7 +118,9 @@ def parse_basic(header: str | None) -> tuple[str, str]:
     try:
         decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
-        raise ApiError("MOCK-401-invalid-client", "The Basic credentials are not valid Base64.", headers=challenge)
+        raise ApiError(
+            "MOCK-401-invalid-client", "The Basic credentials are not valid Base64.", headers=challenge
+        ) from None
     client_id, sep, secret = decoded.partition(":")
     if not sep or not client_id:
         raise ApiError("MOCK-401-invalid-client", headers=challenge)

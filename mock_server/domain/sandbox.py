@@ -30,7 +30,9 @@ class Sandbox:
         self.store.create(DEFAULT_TENANT)
         for demo in self.world.demo_clients:
             self._add_client(
-                Client(demo.client_id, demo.client_secret, demo.provider_slug, demo.scope, DEFAULT_TENANT, demo.description)
+                Client(
+                    demo.client_id, demo.client_secret, demo.provider_slug, demo.scope, DEFAULT_TENANT, demo.description
+                )
             )
 
     # -- tenants -----------------------------------------------------------------------------
@@ -119,7 +121,9 @@ class Sandbox:
         ledger.tokens[jti] = token
         self._token_index[access_token] = (client.tenant_id, jti)
         ledger.schedule(
-            exp, "oauth.token-expire", {"jti": jti, "client_id": client.client_id},
+            exp,
+            "oauth.token-expire",
+            {"jti": jti, "client_id": client.client_id},
             f"access token {jti} of {client.client_id} expires",
         )
         return {

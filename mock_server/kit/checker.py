@@ -49,7 +49,9 @@ class ResponseChecker:
         self._validators: dict[str, Draft202012Validator] = {}
         self._operations: list[tuple[re.Pattern[str], bool, Operation]] = []
         for template, item in self.document.get("paths", {}).items():
-            regex = re.compile("^" + re.sub(r"\{[^/}]+\}", "[^/]+", re.escape(template).replace(r"\{", "{").replace(r"\}", "}")) + "$")
+            regex = re.compile(
+                "^" + re.sub(r"\{[^/}]+\}", "[^/]+", re.escape(template).replace(r"\{", "{").replace(r"\}", "}")) + "$"
+            )
             for method in METHODS:
                 if method in item:
                     self._operations.append((regex, "{" in template, Operation(method.upper(), template, item[method])))
@@ -89,7 +91,13 @@ class ResponseChecker:
                 return [f"{method} {path}: no operation in the contract, yet answered {status}"]
             return self._check_body(self.error_validator, body, is_json, f"{method} {path} {status}")
         responses = op.definition.get("responses", {})
-        key = str(status) if str(status) in responses else f"{str(status)[0]}XX" if f"{str(status)[0]}XX" in responses else "default"
+        key = (
+            str(status)
+            if str(status) in responses
+            else f"{str(status)[0]}XX"
+            if f"{str(status)[0]}XX" in responses
+            else "default"
+        )
         response = responses.get(key)
         if response is None:
             return [f"{op.method} {op.template}: status {status} is not documented (documented: {sorted(responses)})"]

@@ -11,7 +11,13 @@ from tests.support.clients import CheckedClient
 def test_world_lists_every_demo_client_in_the_pinned_shape(client):
     world = client.get("/__admin/world").json()
     clients = {c["client_id"]: c for c in world["clients"]}
-    assert set(clients) == {"demo-clinic", "demo-pharmacy", "demo-doctors-office", "demo-doctors-office-es", "demo-readonly"}
+    assert set(clients) == {
+        "demo-clinic",
+        "demo-pharmacy",
+        "demo-doctors-office",
+        "demo-doctors-office-es",
+        "demo-readonly",
+    }
     kinds = {c["provider_slug"]: c["provider_kind"] for c in world["clients"]}
     assert kinds["clinic-example"] == "CLINIC" and kinds["pharmacy-example"] == "PHARMACY"
     assert clients["demo-doctors-office-es"]["country_code"] == "ES"
@@ -24,7 +30,9 @@ def test_world_lists_every_demo_client_in_the_pinned_shape(client):
 def test_every_client_in_the_world_can_get_a_token(client):
     for entry in client.get("/__admin/world").json()["clients"]:
         response = client.post(
-            "/v1/oauth/token", auth=(entry["client_id"], entry["client_secret"]), data={"grant_type": "client_credentials"}
+            "/v1/oauth/token",
+            auth=(entry["client_id"], entry["client_secret"]),
+            data={"grant_type": "client_credentials"},
         )
         assert response.json()["scope"] == entry["scope"]
 
@@ -119,7 +127,9 @@ def test_new_client_has_the_chosen_scopes(client):
     created = response.json()
     assert created["provider_kind"] == "CLINIC" and created["tenant_id"] == "default"
     token = client.post(
-        "/v1/oauth/token", auth=(created["client_id"], created["client_secret"]), data={"grant_type": "client_credentials"}
+        "/v1/oauth/token",
+        auth=(created["client_id"], created["client_secret"]),
+        data={"grant_type": "client_credentials"},
     ).json()
     assert token["scope"] == "arc:read ehr:read"
 
@@ -153,6 +163,9 @@ def test_no_admin_removes_the_control_plane_and_its_contract():
 def test_admin_token_protects_the_control_plane():
     with CheckedClient(create_app(Settings(admin_token="s3cret"))) as client:
         assert client.get("/__admin/world").status_code == 401
-        assert client.get("/__admin/world", headers={"Authorization": "Bearer wrong"}).json()["code"] == "MOCK-401-admin-token"
+        assert (
+            client.get("/__admin/world", headers={"Authorization": "Bearer wrong"}).json()["code"]
+            == "MOCK-401-admin-token"
+        )
         assert client.get("/__admin/world", headers={"Authorization": "Bearer s3cret"}).status_code == 200
         assert client.get("/healthz").status_code == 200

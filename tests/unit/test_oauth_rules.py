@@ -71,8 +71,16 @@ def test_principal_needs_the_exact_scope_and_any_scope_for_webhooks():
 
 @pytest.mark.parametrize(
     "header",
-    [None, "", "Bearer abc", "Basic", "Basic !!!notbase64", "Basic " + base64.b64encode(b"no-colon").decode(),
-     "Basic " + base64.b64encode(b":secret-without-id").decode(), "Basic " + base64.b64encode(b"\xff\xfe").decode()],
+    [
+        None,
+        "",
+        "Bearer abc",
+        "Basic",
+        "Basic !!!notbase64",
+        "Basic " + base64.b64encode(b"no-colon").decode(),
+        "Basic " + base64.b64encode(b":secret-without-id").decode(),
+        "Basic " + base64.b64encode(b"\xff\xfe").decode(),
+    ],
 )
 def test_malformed_basic_credentials_are_401(header):
     assert code_of(lambda: parse_basic(header)) == "MOCK-401-invalid-client"
@@ -131,7 +139,10 @@ def test_reset_revokes_tokens_but_keeps_clients(sandbox):
 
 
 def test_wrong_secret_unknown_client_and_bad_grant(sandbox):
-    assert code_of(lambda: sandbox.issue_token(basic("demo-clinic", "nope"), "client_credentials")) == "MOCK-401-invalid-client"
+    assert (
+        code_of(lambda: sandbox.issue_token(basic("demo-clinic", "nope"), "client_credentials"))
+        == "MOCK-401-invalid-client"
+    )
     assert code_of(lambda: sandbox.issue_token(basic("ghost", "x"), "client_credentials")) == "MOCK-401-invalid-client"
     assert code_of(lambda: sandbox.issue_token(CLINIC, "password")) == "MOCK-400-invalid-grant-type"
     assert code_of(lambda: sandbox.issue_token(CLINIC, None)) == "MOCK-400-invalid-grant-type"

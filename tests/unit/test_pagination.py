@@ -35,7 +35,9 @@ def test_defaults_are_page_0_and_size_15():
     assert PageRequest.from_query({"page": "2", "size": "100"}) == PageRequest(2, 100)
 
 
-@pytest.mark.parametrize("query", [{"page": "-1"}, {"size": "0"}, {"size": "101"}, {"page": "x"}, {"size": "1.5"}])
+@pytest.mark.parametrize(
+    "query", [{"page": "-1"}, {"page": "2147483648"}, {"size": "0"}, {"size": "101"}, {"page": "x"}, {"size": "1.5"}]
+)
 def test_bad_page_parameters_are_a_400(query):
     with pytest.raises(ApiError) as caught:
         PageRequest.from_query(query)

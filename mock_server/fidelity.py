@@ -1,0 +1,420 @@
+"""The fidelity meter: how many of OSIGU's confirmed facts the contracts reproduce.
+
+The facts are a copy of the public-documentation catalogue (``contracts/facts/osigu-facts.yaml``).
+A fact is *confirmed* when its confidence is ``schema-page``, ``operation-page`` or ``guide``.
+The meter looks only at facts about what the contracts already serve (an operation whose
+``operationId`` is in ``contracts/openapi.yaml``, a schema whose ``title`` is a facts schema name,
+and the conventions those touch), then checks, under the same names:
+
+- operations: path and method (aliases too), request and response fields, documented status codes
+  and error codes;
+- schemas: every field, its JSON type and format, its required flag, its enum values;
+- conventions: the error body, pagination links, OAuth scopes.
+
+It also checks the converse: every operation and field in the contracts that no confirmed fact
+backs is tagged ``x-osigu-confidence: inferred`` (or ``mock`` for the mock's own control plane).
+A confirmed fact the contracts deliberately do not reproduce must be listed, with its reason, in
+``contracts/facts/deviations.yaml``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import yaml
+
+from mock_server.core.contracts import bundled_openapi
+from mock_server.core.resources import contracts_dir
+
+__all__ = ["Fact", "Report", "measure"]
+
+CONFIRMED = frozenset({"schema-page", "operation-page", "guide"})
+UNTRUSTED = frozenset({"inferred", "mock"})
+HTTP_METHODS = ("get", "put", "post", "delete", "patch")
+_IDENT = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)")
+_JSON_TYPES = {"integer": "integer", "string": "string", "number": "number", "boolean": "boolean", "object": "object"}
+
+
+@dataclass(frozen=True)
+class Fact:
+    id: str
+    description: str
+    confidence: str
+    source: str
+
+
+@dataclass
+class Report:
+    reproduced: list[Fact] = field(default_factory=list)
+    missing: list[Fact] = field(default_factory=list)
+    deviations: list[tuple[Fact, str]] = field(default_factory=list)
+    untagged: list[str] = field(default_factory=list)
+    stale_deviations: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return len(self.reproduced) + len(self.missing) + len(self.deviations)
+
+    def summary(self) -> str:
+        line = f"{len(self.reproduced)}/{self.total} confirmed facts reproduced"
+        if self.deviations:
+            line += f" ({len(self.deviations)} documented deviations)"
+        return line
+
+
+@cache
+def load_facts() -> dict[str, Any]:
+    return yaml.safe_load((contracts_dir() / "facts" / "osigu-facts.yaml").read_text(encoding="utf-8"))
+
+
+@cache
+def load_deviations() -> dict[str, str]:
+    path = contracts_dir() / "facts" / "deviations.yaml"
+    if not path.exists():
+        return {}
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {item["fact"]: item["reason"] for item in raw.get("deviations", [])}
+
+
+def field_name(text: Any) -> str | None:
+    """``access_token`` from ``"access_token (JWT, RS256...)"``; None for cut or prose entries."""
+    if isinstance(text, dict):
+        text = text.get("name", "")
+    match = _IDENT.match(str(text))
+    return match.group(1) if match else None
+
+
+class Contract:
+    """Read-only views of the bundled document that the checks need."""
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.document = document
+        self.schemas: dict[str, Any] = document.get("components", {}).get("schemas", {})
+        self.operations: dict[str, tuple[str, str, dict[str, Any]]] = {}
+        for path, item in document.get("paths", {}).items():
+            for method in HTTP_METHODS:
+                if method in item:
+                    op = item[method]
+                    self.operations[op.get("operationId", f"{method} {path}")] = (method.upper(), path, op)
+
+    def resolve(self, node: Any) -> Any:
+        seen = 0
+        while isinstance(node, dict) and "$ref" in node and seen < 20:
+            ref = node["$ref"]
+            target: Any = self.document
+            for part in ref.lstrip("#/").split("/"):
+                target = target[part.replace("~1", "/").replace("~0", "~")]
+            extra = {k: v for k, v in node.items() if k != "$ref"}
+            node = {**target, **extra} if extra else target
+            seen += 1
+        return node
+
+    def properties(self, node: Any) -> dict[str, Any]:
+        node = self.resolve(node)
+        props: dict[str, Any] = {}
+        if not isinstance(node, dict):
+            return props
+        for sub in node.get("allOf", []):
+            props.update(self.properties(sub))
+        props.update(node.get("properties", {}))
+        return props
+
+    def request_properties(self, op: dict[str, Any]) -> dict[str, Any]:
+        props: dict[str, Any] = {}
+        for media in op.get("requestBody", {}).get("content", {}).values():
+            props.update(self.properties(media.get("schema", {})))
+        return props
+
+    def response_properties(self, op: dict[str, Any]) -> dict[str, Any]:
+        props: dict[str, Any] = {}
+        for status, response in op.get("responses", {}).items():
+            if status.startswith("2"):
+                for media in response.get("content", {}).values():
+                    props.update(self.properties(media.get("schema", {})))
+        return props
+
+    def paths_of(self, method: str, path: str) -> bool:
+        item = self.document.get("paths", {}).get(path, {})
+        return method.lower() in item
+
+
+def _confidence(node: dict[str, Any], default: str) -> str:
+    return node.get("x-osigu-confidence", default)
+
+
+def measure(document: dict[str, Any] | None = None) -> Report:
+    contract = Contract(document or bundled_openapi())
+    facts = load_facts()
+    deviations = load_deviations()
+    report = Report()
+    checks: list[tuple[Fact, bool]] = []
+    backed: set[tuple[str, str]] = set()  # (schema title or operationId, field name) backed by a fact
+    backed_ops: set[str] = set()
+
+    def check(fact_id: str, description: str, confidence: str, source: str, ok: bool) -> None:
+        if confidence in CONFIRMED:
+            checks.append((Fact(fact_id, description, confidence, source), ok))
+
+    # -- operations ------------------------------------------------------------------------------
+    for op_fact in facts.get("operations", []):
+        op_id = op_fact.get("operation_id", "")
+        if op_id not in contract.operations:
+            continue
+        method, path, op = contract.operations[op_id]
+        confidence = op_fact.get("confidence", "inferred")
+        source = op_fact.get("source_url") or ", ".join(op_fact.get("source_urls", []))
+        backed_ops.add(op_id)
+        if op_fact.get("path") and op_fact.get("method"):
+            check(
+                f"{op_id}:path",
+                f"{op_fact['method']} {op_fact['path']}",
+                confidence,
+                source,
+                (method, path) == (op_fact["method"], op_fact["path"]),
+            )
+        request = op_fact.get("request") or {}
+        if isinstance(request, dict):
+            names = []
+            for key in ("fields", "guide_fields", "guide_optional"):
+                value = request.get(key)
+                if isinstance(value, list):
+                    names += [field_name(v) for v in value]
+            if isinstance(request.get("guide_minimum"), dict):
+                names += list(request["guide_minimum"])
+            req_props = contract.request_properties(op)
+            for name in filter(None, names):
+                backed.add((op_id, name))
+                check(f"{op_id}:request-field:{name}", f"request field {name}", confidence, source, name in req_props)
+        response = op_fact.get("response") or {}
+        if isinstance(response, dict):
+            names = []
+            for key in ("fields", "guide_fields"):
+                value = response.get(key)
+                if isinstance(value, list):
+                    names += [field_name(v) for v in value]
+            res_props = contract.response_properties(op)
+            for name in filter(None, names):
+                backed.add((op_id, name))
+                check(f"{op_id}:response-field:{name}", f"response field {name}", confidence, source, name in res_props)
+            if isinstance(response.get("status"), int):
+                status = str(response["status"])
+                check(f"{op_id}:status:{status}", f"answers {status}", confidence, source, status in op["responses"])
+        statuses = op_fact.get("status_codes")
+        if isinstance(statuses, dict):
+            for status in statuses:
+                check(
+                    f"{op_id}:status:{status}",
+                    f"documents status {status}",
+                    confidence,
+                    source,
+                    str(status) in op["responses"],
+                )
+        for error in op_fact.get("errors", []) or []:
+            code = error.get("error_code")
+            if code:
+                codes = op.get("x-osigu-errors", [])
+                ok = code in codes and str(error.get("http")) in op["responses"]
+                check(f"{op_id}:error:{code}", f"error {code} with {error.get('http')}", confidence, source, ok)
+        for alt in op_fact.get("conflicts", []) or []:
+            if isinstance(alt, dict) and alt.get("path") and alt.get("confidence") in CONFIRMED:
+                alias_ok = contract.paths_of(op_fact.get("method", method), alt["path"])
+                check(
+                    f"{op_id}:alias:{alt['path']}",
+                    f"alias {alt['path']}",
+                    alt["confidence"],
+                    alt.get("source_url", source),
+                    alias_ok,
+                )
+
+    # -- schemas ---------------------------------------------------------------------------------
+    enums = facts.get("enums", {})
+    for name, schema_fact in (facts.get("schemas") or {}).items():
+        if name not in contract.schemas:
+            continue
+        confidence = schema_fact.get("confidence", "inferred")
+        source = schema_fact.get("source_url") or ", ".join(schema_fact.get("source_urls", []))
+        node = contract.resolve(contract.schemas[name])
+        props = contract.properties(node)
+        required = set(node.get("required", []))
+        for entry in schema_fact.get("fields", []):
+            fname = field_name(entry.get("name"))
+            if not fname or str(entry.get("name", "")).startswith(("(", "...")):
+                continue
+            backed.add((name, fname))
+            prop = contract.resolve(props.get(fname)) if fname in props else None
+            check(f"{name}:field:{fname}", f"{name}.{fname}", confidence, source, prop is not None)
+            if prop is None:
+                continue
+            fact_type = str(entry.get("type", ""))
+            expected = "array" if fact_type.endswith("[]") else _JSON_TYPES.get(fact_type)
+            if expected:
+                types = prop.get("type")
+                types = types if isinstance(types, list) else [types]
+                check(f"{name}:type:{fname}", f"{name}.{fname} is {expected}", confidence, source, expected in types)
+            if entry.get("format"):
+                check(
+                    f"{name}:format:{fname}",
+                    f"{name}.{fname} format {entry['format']}",
+                    confidence,
+                    source,
+                    prop.get("format") == entry["format"],
+                )
+            if entry.get("required"):
+                check(f"{name}:required:{fname}", f"{name}.{fname} required", confidence, source, fname in required)
+            enum_name = entry.get("enum")
+            values = enums.get(enum_name, {}).get("values") if isinstance(enum_name, str) else enum_name
+            if isinstance(values, list):
+                have = set(prop.get("enum", []) or contract.resolve(prop.get("items", {})).get("enum", []))
+                for value in values:
+                    if isinstance(value, str) and not value.startswith("..."):
+                        check(
+                            f"{name}:enum:{fname}:{value}",
+                            f"{name}.{fname} allows {value}",
+                            confidence,
+                            source,
+                            value in have,
+                        )
+
+    # -- conventions -----------------------------------------------------------------------------
+    conventions = facts.get("conventions", {})
+    error_schema = contract.schemas.get("ErrorResponse")
+    if error_schema is not None:
+        props = contract.properties(error_schema)
+        item_props = contract.properties(props.get("errors", {}).get("items", {})) if "errors" in props else {}
+        for seen in conventions.get("error_bodies_seen", []):
+            if seen.get("confidence") not in CONFIRMED or "071-" in seen.get("shape", ""):
+                continue
+            shape = seen["shape"]
+            names = re.findall(r"[a-z_]+", shape.split("[")[0])
+            for fname in names:
+                backed.add(("ErrorResponse", fname))
+                check(
+                    f"ErrorResponse:field:{fname}",
+                    f"error body has {fname} ({seen['where']})",
+                    seen["confidence"],
+                    seen["source_url"],
+                    fname in props,
+                )
+            if "path" in shape and "errors" in shape:
+                for fname in ("path", "message"):
+                    check(
+                        f"ErrorResponse:errors-item:{fname}",
+                        f"errors[] items have {fname}",
+                        seen["confidence"],
+                        seen["source_url"],
+                        fname in item_props,
+                    )
+    link = contract.schemas.get("Link")
+    paged = (facts.get("schemas") or {}).get("PagedModelProviderAuthorizationAbridgedResource")
+    if link is not None and paged:
+        props = contract.properties(link)
+        note = next((f["note"] for f in paged["fields"] if str(f["name"]).startswith("links")), "")
+        inner = note[note.find("{") + 1 : note.find("}")]
+        for fname in [field_name(part) for part in inner.split(",")]:
+            if fname:
+                backed.add(("Link", fname))
+                check(
+                    f"Link:field:{fname}",
+                    f"pagination link has {fname}",
+                    paged["confidence"],
+                    paged["source_url"],
+                    fname in props,
+                )
+        for rel in re.findall(r"'([a-z]+)'", note):
+            check(
+                f"Link:rel:{rel}",
+                f"link rel {rel}",
+                paged["confidence"],
+                paged["source_url"],
+                rel in contract.resolve(props.get("rel", {})).get("enum", []),
+            )
+    oauth2 = contract.document.get("components", {}).get("securitySchemes", {}).get("oauth2")
+    scopes_fact = enums.get("oauth_scopes")
+    if oauth2 and scopes_fact:
+        have = oauth2.get("flows", {}).get("clientCredentials", {}).get("scopes", {})
+        for scope in scopes_fact["values"]:
+            check(
+                f"oauth:scope:{scope}",
+                f"scope {scope}",
+                scopes_fact["confidence"],
+                scopes_fact["source_url"],
+                scope in have,
+            )
+
+    # -- tally -----------------------------------------------------------------------------------
+    seen_ids: set[str] = set()
+    for fact, ok in checks:
+        if fact.id in seen_ids:
+            continue
+        seen_ids.add(fact.id)
+        if ok:
+            report.reproduced.append(fact)
+        elif fact.id in deviations:
+            report.deviations.append((fact, deviations[fact.id]))
+        else:
+            report.missing.append(fact)
+    reproduced_ids = {f.id for f in report.reproduced}
+    report.stale_deviations = sorted(d for d in deviations if d in reproduced_ids)
+
+    # -- the converse: everything unbacked is tagged ---------------------------------------------
+    for op_id, (method, path, op) in contract.operations.items():
+        confidence = _confidence(op, "")
+        if confidence in UNTRUSTED:
+            continue
+        if op_id not in backed_ops:
+            report.untagged.append(
+                f"operation {op_id} ({method} {path}) has no confirmed fact and is not tagged inferred"
+            )
+            continue
+        for kind, props in (
+            ("request", contract.request_properties(op)),
+            ("response", contract.response_properties(op)),
+        ):
+            for fname, prop in props.items():
+                if (op_id, fname) in backed or _schema_backed(contract, op, fname, backed):
+                    continue
+                if _confidence(contract.resolve(prop), "") not in UNTRUSTED:
+                    report.untagged.append(f"{op_id} {kind} field {fname} is backed by no fact and not tagged inferred")
+    for title, node in contract.schemas.items():
+        node = contract.resolve(node)
+        confidence = _confidence(node, "")
+        if confidence in UNTRUSTED or not confidence:
+            if not confidence:
+                report.untagged.append(f"schema {title} has no x-osigu-confidence")
+            continue
+        for fname, prop in contract.properties(node).items():
+            if (title, fname) in backed or any((op_id, fname) in backed for op_id in _users(contract, title)):
+                continue
+            if _confidence(contract.resolve(prop), "") not in UNTRUSTED:
+                report.untagged.append(f"{title}.{fname} is backed by no fact and not tagged inferred")
+    return report
+
+
+def _users(contract: Contract, title: str) -> list[str]:
+    """Operations whose request or 2xx response uses the schema titled ``title`` directly."""
+    ref = f"#/components/schemas/{title}"
+    users = []
+    for op_id, (_, _, op) in contract.operations.items():
+        media = [m for m in op.get("requestBody", {}).get("content", {}).values()]
+        for status, response in op.get("responses", {}).items():
+            if status.startswith("2"):
+                media += list(response.get("content", {}).values())
+        if any(m.get("schema", {}).get("$ref") == ref for m in media):
+            users.append(op_id)
+    return users
+
+
+def _schema_backed(contract: Contract, op: dict[str, Any], fname: str, backed: set[tuple[str, str]]) -> bool:
+    titles = set()
+    media = [m for m in op.get("requestBody", {}).get("content", {}).values()]
+    for status, response in op.get("responses", {}).items():
+        if status.startswith("2"):
+            media += list(response.get("content", {}).values())
+    for m in media:
+        ref = m.get("schema", {}).get("$ref", "")
+        if ref.startswith("#/components/schemas/"):
+            titles.add(ref.rsplit("/", 1)[-1])
+    return any((title, fname) in backed for title in titles)

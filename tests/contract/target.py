@@ -1,0 +1,98 @@
+"""Which server the contract suite checks, chosen by environment variables.
+
+    OSIGU_CONTRACT_TARGET=inprocess   (default) the app in process, no socket
+    OSIGU_CONTRACT_TARGET=url         a served mock: OSIGU_CONTRACT_URL (default http://127.0.0.1:8080)
+    OSIGU_CONTRACT_TARGET=sandbox     https://sandbox.osigu.com (or OSIGU_CONTRACT_URL), with
+                                      OSIGU_SANDBOX_CLIENT_ID / OSIGU_SANDBOX_CLIENT_SECRET;
+                                      skipped cleanly without them
+
+Remote targets are loaded from the file form (contracts/openapi.yaml, refs resolved from disk), so
+the suite also proves that form works; they leave out the mock's control plane (and, on the real
+sandbox, the mock's own helper routes), cache one token for 50 minutes as OSIGU advises, and keep
+to the sandbox's 50 requests per minute.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import time
+from dataclasses import dataclass
+
+import httpx2
+
+from mock_server.core.resources import contracts_dir
+
+SANDBOX_URL = "https://sandbox.osigu.com"
+TOKEN_LIFETIME = 50 * 60
+
+
+@dataclass
+class Target:
+    kind: str
+    base_url: str | None
+    client_id: str
+    client_secret: str
+    skip_reason: str | None = None
+
+    @property
+    def remote(self) -> bool:
+        return self.kind != "inprocess"
+
+    @property
+    def excluded_tags(self) -> list[str]:
+        if self.kind == "sandbox":
+            return ["admin", "meta"]
+        if self.kind == "url":
+            return ["admin"]
+        return []
+
+    def basic(self) -> str:
+        return "Basic " + base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
+
+
+def select() -> Target:
+    kind = os.environ.get("OSIGU_CONTRACT_TARGET", "inprocess").strip().lower()
+    if kind == "inprocess":
+        return Target("inprocess", None, "demo-clinic", "demo-clinic-secret")
+    if kind == "url":
+        return Target(
+            "url",
+            os.environ.get("OSIGU_CONTRACT_URL", "http://127.0.0.1:8080").rstrip("/"),
+            os.environ.get("OSIGU_CLIENT_ID", "demo-clinic"),
+            os.environ.get("OSIGU_CLIENT_SECRET", "demo-clinic-secret"),
+        )
+    if kind == "sandbox":
+        client_id = os.environ.get("OSIGU_SANDBOX_CLIENT_ID", "")
+        secret = os.environ.get("OSIGU_SANDBOX_CLIENT_SECRET", "")
+        reason = None if client_id and secret else "no OSIGU_SANDBOX_CLIENT_ID / OSIGU_SANDBOX_CLIENT_SECRET"
+        return Target(
+            "sandbox", os.environ.get("OSIGU_CONTRACT_URL", SANDBOX_URL).rstrip("/"), client_id, secret, reason
+        )
+    raise ValueError(f"OSIGU_CONTRACT_TARGET must be inprocess, url or sandbox, not {kind!r}")
+
+
+def contract_file() -> str:
+    return str(contracts_dir() / "openapi.yaml")
+
+
+class RemoteTokens:
+    """One token per run, fetched over HTTP and kept for 50 minutes."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self._token: str | None = None
+        self._fetched = 0.0
+
+    def get(self) -> str:
+        if self._token is None or time.monotonic() - self._fetched > TOKEN_LIFETIME:
+            response = httpx2.post(
+                f"{self.target.base_url}/v1/oauth/token",
+                headers={"Authorization": self.target.basic()},
+                data={"grant_type": "client_credentials"},
+                timeout=30,
+            )
+            response.raise_for_status()
+            self._token = response.json()["access_token"]
+            self._fetched = time.monotonic()
+        return self._token
