@@ -70,9 +70,7 @@ def _registry() -> jsonschema_rs.Registry:
 def validator(name: str) -> jsonschema_rs.Validator:
     """The compiled validator of one schema file, formats checked (jsonschema-rs: imports in
     milliseconds and validates in about a microsecond, so start-up and the hot path stay fast)."""
-    return jsonschema_rs.Draft202012Validator(
-        {"$ref": _file_name(name)}, registry=_registry(), validate_formats=True
-    )
+    return jsonschema_rs.Draft202012Validator({"$ref": _file_name(name)}, registry=_registry(), validate_formats=True)
 
 
 def render_path(parts) -> str:
