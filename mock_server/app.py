@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mock_server.admin import routes as admin_routes
-from mock_server.api import oauth, system
+from mock_server.api import catalogs, oauth, sponsors, system
 from mock_server.api._http import error_response
 from mock_server.core.errors import ApiError
 from mock_server.domain.sandbox import Sandbox
@@ -67,7 +67,7 @@ def create_app(settings: Settings | None = None, sandbox: Sandbox | None = None)
     settings = settings or Settings()
     sandbox = sandbox or Sandbox(settings)
 
-    routes = [*system.routes, *oauth.routes]
+    routes = [*system.routes, *oauth.routes, *sponsors.routes, *catalogs.routes]
     if settings.admin_enabled:
         routes += admin_routes.routes
 

@@ -122,6 +122,14 @@ class Contract:
         props.update(node.get("properties", {}))
         return props
 
+    def response_schemas(self, op: dict[str, Any]) -> list[Any]:
+        return [
+            media.get("schema", {})
+            for status, response in op.get("responses", {}).items()
+            if status.startswith("2")
+            for media in response.get("content", {}).values()
+        ]
+
     def request_properties(self, op: dict[str, Any]) -> dict[str, Any]:
         props: dict[str, Any] = {}
         for media in op.get("requestBody", {}).get("content", {}).values():
@@ -137,8 +145,34 @@ class Contract:
         return props
 
     def paths_of(self, method: str, path: str) -> bool:
-        item = self.document.get("paths", {}).get(path, {})
-        return method.lower() in item
+        shapes = {_shape(p): item for p, item in self.document.get("paths", {}).items()}
+        return method.lower() in shapes.get(_shape(path), {})
+
+
+def _example_keys(text: str) -> list[str]:
+    inner = text[text.find("{") + 1 : text.rfind("}")] if "{" in text else ""
+    return re.findall(r"([a-z_][a-z0-9_]*)\s*:", inner)
+
+
+def _check_example(contract, op_id, node, example, prefix, backed, check, confidence, source) -> None:
+    """Every key of a guide's example response exists in the response schema, nested keys included;
+    the schema (by title) that holds each key is marked as backed by the fact."""
+    ref = node.get("$ref", "") if isinstance(node, dict) else ""
+    title = ref.rsplit("/", 1)[-1] if ref.startswith("#/components/schemas/") else None
+    props = contract.properties(node)
+    for key, value in example.items():
+        backed.add((op_id, key) if not prefix else (title or op_id, key))
+        if title:
+            backed.add((title, key))
+        check(
+            f"{op_id}:response-field:{prefix}{key}", f"response field {prefix}{key}", confidence, source, key in props
+        )
+        if isinstance(value, dict) and key in props:
+            _check_example(contract, op_id, props[key], value, f"{prefix}{key}.", backed, check, confidence, source)
+
+
+def _shape(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", "{}", path)
 
 
 def _confidence(node: dict[str, Any], default: str) -> str:
@@ -173,7 +207,8 @@ def measure(document: dict[str, Any] | None = None) -> Report:
                 f"{op_fact['method']} {op_fact['path']}",
                 confidence,
                 source,
-                (method, path) == (op_fact["method"], op_fact["path"]),
+                # Path parameter names are not on the wire: {sponsorSlug} and {sponsor_slug} are one path.
+                (method, _shape(path)) == (op_fact["method"], _shape(op_fact["path"])),
             )
         request = op_fact.get("request") or {}
         if isinstance(request, dict):
@@ -184,6 +219,8 @@ def measure(document: dict[str, Any] | None = None) -> Report:
                     names += [field_name(v) for v in value]
             if isinstance(request.get("guide_minimum"), dict):
                 names += list(request["guide_minimum"])
+            if isinstance(request.get("fields"), str):  # "values of the chosen form, e.g. {a: 1, b: '2'}"
+                names += _example_keys(request["fields"])
             req_props = contract.request_properties(op)
             for name in filter(None, names):
                 backed.add((op_id, name))
@@ -195,10 +232,15 @@ def measure(document: dict[str, Any] | None = None) -> Report:
                 value = response.get(key)
                 if isinstance(value, list):
                     names += [field_name(v) for v in value]
+            names += re.findall(r"`([a-z_][a-z0-9_]*)`", str(response.get("notes", "")))
             res_props = contract.response_properties(op)
             for name in filter(None, names):
                 backed.add((op_id, name))
                 check(f"{op_id}:response-field:{name}", f"response field {name}", confidence, source, name in res_props)
+            example = response.get("guide_example")
+            if isinstance(example, dict):
+                for schema_node in contract.response_schemas(op):
+                    _check_example(contract, op_id, schema_node, example, "", backed, check, confidence, source)
             if isinstance(response.get("status"), int):
                 status = str(response["status"])
                 check(f"{op_id}:status:{status}", f"answers {status}", confidence, source, status in op["responses"])
@@ -369,15 +411,6 @@ def measure(document: dict[str, Any] | None = None) -> Report:
                 f"operation {op_id} ({method} {path}) has no confirmed fact and is not tagged inferred"
             )
             continue
-        for kind, props in (
-            ("request", contract.request_properties(op)),
-            ("response", contract.response_properties(op)),
-        ):
-            for fname, prop in props.items():
-                if (op_id, fname) in backed or _schema_backed(contract, op, fname, backed):
-                    continue
-                if _confidence(contract.resolve(prop), "") not in UNTRUSTED:
-                    report.untagged.append(f"{op_id} {kind} field {fname} is backed by no fact and not tagged inferred")
     for title, node in contract.schemas.items():
         node = contract.resolve(node)
         confidence = _confidence(node, "")
@@ -405,16 +438,3 @@ def _users(contract: Contract, title: str) -> list[str]:
         if any(m.get("schema", {}).get("$ref") == ref for m in media):
             users.append(op_id)
     return users
-
-
-def _schema_backed(contract: Contract, op: dict[str, Any], fname: str, backed: set[tuple[str, str]]) -> bool:
-    titles = set()
-    media = [m for m in op.get("requestBody", {}).get("content", {}).values()]
-    for status, response in op.get("responses", {}).items():
-        if status.startswith("2"):
-            media += list(response.get("content", {}).values())
-    for m in media:
-        ref = m.get("schema", {}).get("$ref", "")
-        if ref.startswith("#/components/schemas/"):
-            titles.add(ref.rsplit("/", 1)[-1])
-    return any((title, fname) in backed for title in titles)

@@ -1,6 +1,7 @@
 """Pure-ASGI middleware (not ``BaseHTTPMiddleware``): request ids, the journal, the body limit.
 
-- Every response carries ``X-Request-Id`` (the caller's, or a fresh one).
+- Every response carries ``X-Request-Id`` (the caller's, or a fresh one), and one
+  ``Osigu-Mock-Warning`` per leniency the route applied (a guide-style alias it accepted).
 - API requests (not ``/__admin``, ``/docs``, ``/openapi.json`` or ``/healthz``) are journalled in
   the tenant the request belonged to (known after authentication), else the default tenant.
 - A body over the limit is refused with 413 before the route runs when ``Content-Length`` says so,
@@ -45,8 +46,9 @@ class RequestContextMiddleware:
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode("latin-1"))]
+                extra = [(b"x-request-id", request_id.encode("latin-1"))]
+                extra += [(b"osigu-mock-warning", w.encode("utf-8")) for w in state.get("warnings", ())]
+                message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
         received = 0

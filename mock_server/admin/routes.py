@@ -18,6 +18,7 @@ from mock_server.core.clock import ClockRangeError, format_instant, parse_instan
 from mock_server.core.errors import ApiError, FieldError
 from mock_server.core.pagination import PageRequest, paginate
 from mock_server.core.store import DEFAULT_TENANT
+from mock_server.domain import sponsors
 from mock_server.domain.oauth import Principal
 
 __all__ = ["TENANT_HEADER", "routes"]
@@ -48,6 +49,56 @@ def admin_route(path: str, **handlers: AdminHandler) -> Route:
     return api_route(path, **{method: _guarded(handler) for method, handler in handlers.items()})
 
 
+def world_view(world) -> dict:
+    """Sponsors, personas and products as QA needs them (the same for every tenant)."""
+    registered_by: dict[str, list[str]] = {}
+    for slug, items in world.registrations.items():
+        for code, _ in items:
+            registered_by.setdefault(code, []).append(slug)
+    return {
+        "sponsors": [
+            {
+                "sponsor_slug": s.sponsor_slug,
+                "name": s.name,
+                "country_code": s.country_code,
+                "currency_code": s.currency_code,
+                "evaluation_mode": s.evaluation_mode,
+                "search_forms": [f.form_slug for f in s.search_forms],
+                "covered_product_types": list(s.rules),
+                "settlement_batches": s.settlement_batches,
+                "plans": list(s.plans),
+            }
+            for s in world.sponsors.values()
+        ],
+        "personas": [
+            {
+                "persona": p.persona,
+                "sponsor_slug": p.sponsor_slug,
+                "beneficiary_id": p.beneficiary_id,
+                "first_name": world.beneficiary(p.beneficiary_id).first_name,
+                "last_name": world.beneficiary(p.beneficiary_id).last_name,
+                "document_type": world.beneficiary(p.beneficiary_id).document_type,
+                "document_number": world.beneficiary(p.beneficiary_id).document_number,
+                "member_id": world.beneficiary(p.beneficiary_id).member_id,
+                "plan_code": world.beneficiary(p.beneficiary_id).plan_code,
+                "behaviour": p.behaviour,
+                "description": p.description,
+                "otp_code": world.otp_code,
+            }
+            for p in world.personas
+        ],
+        "products": [
+            {
+                "product_code": product.product_code,
+                "name": product.name,
+                "product_type": product.product_type,
+                "registered_by": registered_by.get(product.product_code, []),
+            }
+            for product in world.products.values()
+        ],
+    }
+
+
 def client_view(sandbox, client) -> dict:
     provider = sandbox.world.provider(client.provider_slug)
     return {
@@ -69,11 +120,41 @@ async def get_world(request: Request, tenant_id: str) -> Response:
             "tenant_id": tenant_id,
             "seed": sandbox.world.seed,
             "clients": [client_view(sandbox, c) for c in sandbox.clients_of(tenant_id)],
-            "sponsors": [],
-            "personas": [],
-            "products": [],
+            **world_view(sandbox.world),
         }
     )
+
+
+async def create_tenant(request: Request, tenant_id: str) -> Response:
+    body = await read_json(request, "admin-tenant-request", required=False)
+    sandbox = sandbox_of(request)
+    new_id, clients = sandbox.create_tenant(body.get("tenant_id"))
+    return render({"tenant_id": new_id, "clients": [client_view(sandbox, c) for c in clients]}, status=201)
+
+
+async def get_snapshot(request: Request, tenant_id: str) -> Response:
+    return render(sandbox_of(request).export_snapshot(tenant_id))
+
+
+async def put_snapshot(request: Request, tenant_id: str) -> Response:
+    body = await read_json(request, "admin-snapshot")
+    ledger = sandbox_of(request).import_snapshot(tenant_id, body)
+    return render({"tenant_id": tenant_id, "restored_at": ledger.clock.iso(), **_clock_view(ledger)})
+
+
+async def explain(request: Request, tenant_id: str) -> Response:
+    ledger = sandbox_of(request).ledger(tenant_id)
+    beneficiary_id = query_int(request, "beneficiary_id", minimum=0)
+    code = request.query_params.get("code")
+    if beneficiary_id is None and code is None:
+        raise ApiError(
+            "MOCK-422-validation-failed",
+            "Name a beneficiary_id or a code.",
+            errors=[FieldError("beneficiary_id", "beneficiary_id or code is required")],
+        )
+    if beneficiary_id is None:
+        raise ApiError("MOCK-404-code-not-found", f"No authorization or prescription has the code {code!r}.")
+    return render(sponsors.explain(ledger.world, beneficiary_id, ledger.today()))
 
 
 async def create_client(request: Request, tenant_id: str) -> Response:
@@ -155,4 +236,7 @@ routes = [
     admin_route("/__admin/timers", get=list_timers),
     admin_route("/__admin/reset", post=reset),
     admin_route("/__admin/journal", get=journal),
+    admin_route("/__admin/tenants", post=create_tenant),
+    admin_route("/__admin/snapshot", get=get_snapshot, post=put_snapshot),
+    admin_route("/__admin/explain", get=explain),
 ]

@@ -28,7 +28,10 @@ __all__ = [
     "query_int",
     "read_json",
     "render",
+    "path_int",
     "sandbox_of",
+    "strict",
+    "warn",
 ]
 
 JSON_TYPES = ("application/json",)
@@ -108,6 +111,32 @@ def query_int(request: Request, name: str, *, minimum: int | None = None, maximu
     if maximum is not None and value > maximum:
         raise ApiError("MOCK-400-invalid-parameter", errors=[FieldError(name, f"must be at most {maximum}")])
     return value
+
+
+INT64_MAX = 2**63 - 1
+
+
+def path_int(request: Request, name: str) -> int:
+    """An int64 path parameter, or 400 (Spring answers a type mismatch with 400)."""
+    raw = request.path_params[name]
+    try:
+        value = int(raw, 10)
+    except ValueError:
+        raise ApiError("MOCK-400-invalid-parameter", errors=[FieldError(name, "must be an integer")]) from None
+    if not 0 <= value <= INT64_MAX:
+        raise ApiError("MOCK-400-invalid-parameter", errors=[FieldError(name, "must be a positive int64")])
+    return value
+
+
+def warn(request: Request, warnings: list[str]) -> None:
+    """Record leniencies (guide-style aliases accepted): an ``Osigu-Mock-Warning`` header each, and a
+    journal flag. The middleware writes both."""
+    if warnings:
+        request.scope.setdefault("state", {}).setdefault("warnings", []).extend(warnings)
+
+
+def strict(request: Request) -> bool:
+    return request.app.state.settings.strict
 
 
 def _secured(method: str, path: str, handler: Handler) -> Callable[[Request], Awaitable[Response]]:

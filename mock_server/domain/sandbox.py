@@ -7,11 +7,12 @@ asyncio each call is atomic.
 from __future__ import annotations
 
 import hmac
+import secrets
 from typing import Any
 
 from mock_server.core.errors import ApiError, FieldError
 from mock_server.core.store import DEFAULT_TENANT, Store, UnknownTenant
-from mock_server.domain.ledger import Ledger
+from mock_server.domain.ledger import Ledger, from_snapshot, to_snapshot
 from mock_server.domain.oauth import GRANT_TYPE, Client, Principal, Token, parse_basic, sign_jwt
 from mock_server.domain.world import ALL_SCOPES, World, load_world
 from mock_server.settings import Settings
@@ -49,10 +50,55 @@ class Sandbox:
 
     def reset(self, tenant_id: str = DEFAULT_TENANT) -> Ledger:
         """The tenant's ledger back to the seeded state; its OAuth clients stay."""
-        old = self.ledger(tenant_id)
-        for token in list(old.tokens.values()):
-            self._forget_token(token)
+        self._forget_tokens_of(self.ledger(tenant_id))
         return self.store.reset(tenant_id)
+
+    def create_tenant(self, tenant_id: str | None = None) -> tuple[str, list[Client]]:
+        """A fresh, isolated tenant with its own clients for every demo provider (new credentials)."""
+        tenant_id = tenant_id or f"t-{secrets.token_hex(4)}"
+        if tenant_id in self.store:
+            raise ApiError("MOCK-409-tenant-exists", f"Tenant {tenant_id!r} exists.")
+        self.store.create(tenant_id)
+        clients = [
+            self._add_client(
+                Client(
+                    f"{demo.client_id}.{tenant_id}",
+                    secrets.token_urlsafe(24),
+                    demo.provider_slug,
+                    demo.scope,
+                    tenant_id,
+                    demo.description,
+                )
+            )
+            for demo in self.world.demo_clients
+        ]
+        return tenant_id, clients
+
+    def export_snapshot(self, tenant_id: str = DEFAULT_TENANT) -> dict[str, Any]:
+        return to_snapshot(self.ledger(tenant_id))
+
+    def import_snapshot(self, tenant_id: str, snapshot: dict[str, Any]) -> Ledger:
+        """Replace the tenant's ledger with a snapshot's (same world seed only)."""
+        old = self.ledger(tenant_id)
+        if snapshot.get("seed") != self.world.seed:
+            raise ApiError(
+                "MOCK-422-snapshot-invalid",
+                f"The snapshot is of world seed {snapshot.get('seed')}; this mock serves seed {self.world.seed}.",
+                errors=[FieldError("seed", f"must be {self.world.seed}")],
+            )
+        try:
+            ledger = from_snapshot(self._new_ledger(tenant_id), snapshot)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ApiError("MOCK-422-snapshot-invalid", f"The snapshot cannot be restored: {exc!r}.") from None
+        self._forget_tokens_of(old)
+        self.store.replace(tenant_id, ledger)
+        for token in ledger.tokens.values():
+            self._token_index[token.access_token] = (tenant_id, token.jti)
+        return ledger
+
+    def _forget_tokens_of(self, ledger: Ledger) -> None:
+        for token in list(ledger.tokens.values()):
+            self._forget_token(token)
 
     # -- clients -----------------------------------------------------------------------------
     def _add_client(self, client: Client) -> Client:

@@ -1,0 +1,61 @@
+"""Sponsors and beneficiaries: ``/v1/sponsors/...`` and the sponsor configuration."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from mock_server.api._http import api_route, path_int, read_json, render, sandbox_of, strict, warn
+from mock_server.core.pagination import PageRequest, paginate
+from mock_server.domain import sponsors
+from mock_server.domain.catalog import product_type_param
+from mock_server.domain.oauth import Principal
+
+__all__ = ["routes"]
+
+
+def _ledger(request: Request, principal: Principal):
+    return sandbox_of(request).ledger(principal.tenant_id)
+
+
+async def list_sponsors(request: Request, principal: Principal) -> Response:
+    page = PageRequest.from_query(request.query_params)
+    items = sponsors.sponsors(sandbox_of(request).world)
+    return render(paginate(items, page, request.url.path, request.query_params))
+
+
+async def list_forms(request: Request, principal: Principal) -> Response:
+    return render(sponsors.forms(sandbox_of(request).world, request.path_params["sponsor_slug"]))
+
+
+async def search(request: Request, principal: Principal) -> Response:
+    body = await read_json(request, "beneficiary-search-request")
+    ledger = _ledger(request, principal)
+    return render(sponsors.search(ledger.world, request.path_params["sponsor_slug"], body, ledger.today()))
+
+
+async def list_dependants(request: Request, principal: Principal) -> Response:
+    page = PageRequest.from_query(request.query_params)
+    beneficiary_id = path_int(request, "beneficiary_id")
+    ledger = _ledger(request, principal)
+    items = sponsors.dependants(ledger.world, request.path_params["sponsor_slug"], beneficiary_id, ledger.today())
+    return render(paginate(items, page, request.url.path, request.query_params))
+
+
+async def get_configuration(request: Request, principal: Principal) -> Response:
+    warnings: list[str] = []
+    product_type = product_type_param(
+        request.query_params.get("product_type"), strict=strict(request), warnings=warnings
+    )
+    warn(request, warnings)
+    world = sandbox_of(request).world
+    return render(sponsors.configuration(world, request.path_params["sponsor_slug"], product_type))
+
+
+routes = [
+    api_route("/v1/sponsors", get=list_sponsors),
+    api_route("/v1/sponsors/{sponsor_slug}/forms", get=list_forms),
+    api_route("/v1/sponsors/{sponsor_slug}/search", post=search),
+    api_route("/v1/sponsors/{sponsor_slug}/beneficiaries/{beneficiary_id}/dependants", get=list_dependants),
+    api_route("/arc/v1/sponsors/{sponsor_slug}/configuration", get=get_configuration),
+]
