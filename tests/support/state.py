@@ -1,16 +1,14 @@
-"""What a tenant's state looks like, to prove that bad input changed nothing."""
+"""What a tenant's state looks like, to prove that bad input changed nothing: its snapshot (the
+export time left out), its event log and the OAuth clients."""
 
 from __future__ import annotations
 
 
 def fingerprint(sandbox, tenant_id: str = "default") -> dict:
-    ledger = sandbox.ledger(tenant_id)
+    snapshot = sandbox.export_snapshot(tenant_id)
+    snapshot.pop("exported_at")
     return {
-        "now": ledger.clock.timestamp(),
-        "frozen": ledger.clock.frozen,
-        "timers": [(t.id, t.due, t.action) for t in ledger.clock.pending()],
-        "tokens": sorted(ledger.tokens),
-        "ids": ledger.ids.state(),
-        "events": len(ledger.events),
+        "snapshot": snapshot,
+        "events": [e.as_dict() for e in sandbox.ledger(tenant_id).events],
         "clients": sorted((c.client_id, c.tenant_id, c.scope) for c in sandbox.clients.values()),
     }

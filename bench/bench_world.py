@@ -1,0 +1,516 @@
+"""Benchmark the served mock: throughput against bare Starlette, start-up time, reset time.
+
+Run from the repository root, with the project's virtualenv active:
+
+    python bench/bench_world.py                 # human-readable report
+    python bench/bench_world.py --json          # the same figures as JSON
+    python bench/bench_world.py --seconds 10 --connections 64 --startup-runs 10 --reset-runs 100
+
+This is a benchmark, not a test (pytest never collects it): it prints figures and exits 0 unless
+something failed outright (a server did not start, a request was refused). It takes ~30 s.
+
+What it measures, in one run:
+
+1. Throughput of ``GET /arc/v1/sponsors/sponsor-sandbox/configuration?product_type=DRUG`` (with a
+   bearer token) on the mock, and of a bare Starlette ``async def`` route returning a tiny
+   ``JSONResponse``. Both are served by uvicorn in a subprocess (1 worker, uvloop, httptools, no
+   access log, log level warning) on 127.0.0.1. The load comes from this process: asyncio (uvloop
+   when importable) over raw keep-alive HTTP/1.1 connections, one request in flight per connection,
+   responses framed by ``Content-Length``. Any non-200 counts as an error. Target: mock/bare >= 0.6.
+   The load generator shares the machine's cores with the server, so the absolute figures are
+   lower than a dedicated load box would show; the ratio is the figure to watch. ``--pin`` puts the
+   server on one CPU and the load generator on another (Linux only).
+2. Launch to first 200: wall time from ``subprocess.Popen`` of ``python -m mock_server.cli serve``
+   to the first ``GET /healthz`` answering 200, and to the first authenticated 200 on the
+   configuration endpoint (token, then configuration). Target: first 200 <= 0.5 s.
+3. Reset: ``POST /__admin/reset`` latency seen by a keep-alive HTTP client, and the in-process cost
+   of ``Sandbox.reset("default")``. Target <= 10 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import contextlib
+import http.client
+import json
+import os
+import platform
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:  # so `import mock_server` works without an installed package
+    sys.path.insert(0, str(REPO_ROOT))
+
+HOST = "127.0.0.1"
+CONFIG_PATH = "/arc/v1/sponsors/sponsor-sandbox/configuration?product_type=DRUG"
+CLIENT_ID, CLIENT_SECRET = "demo-clinic", "demo-clinic-secret"
+
+# The bare app: the smallest Starlette endpoint, served with the same uvicorn settings the mock
+# uses (mock_server.server.run: 1 worker, access log off, no Server header; loop/http "auto"
+# resolve to uvloop/httptools, which are installed).
+BARE_APP = textwrap.dedent(
+    """
+    import sys
+
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+
+    async def hello(request):
+        return JSONResponse({"status": "ok", "version": "0.1.0"})
+
+
+    app = Starlette(routes=[Route("/hello", hello)])
+
+    if __name__ == "__main__":
+        uvicorn.run(
+            app,
+            host="127.0.0.1",
+            port=int(sys.argv[1]),
+            workers=1,
+            loop="uvloop",
+            http="httptools",
+            access_log=False,
+            log_level="warning",
+            server_header=False,
+        )
+    """
+)
+
+
+# -- helpers -----------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """Nearest-rank percentile (pct in 0..100)."""
+    ordered = sorted(values)
+    rank = max(0, min(len(ordered) - 1, round(pct / 100 * len(ordered) + 0.5) - 1))
+    return ordered[rank]
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of a process, from /proc (None where there is no /proc)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields_ = f.read().rsplit(")", 1)[1].split()
+        return (int(fields_[11]) + int(fields_[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def stop_process(proc: subprocess.Popen) -> None:
+    """SIGINT (uvicorn shuts down cleanly), then SIGKILL if it lingers."""
+    if proc.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        proc.wait(timeout=5)
+
+
+@dataclass
+class Server:
+    proc: subprocess.Popen
+    port: int
+    log: Any  # the temporary file holding the server's stdout and stderr
+
+    def output(self) -> str:
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
+
+
+@contextlib.contextmanager
+def served(argv: list[str], port: int, *, cpu: int | None = None, ready_path: str = "/healthz") -> Iterator[Server]:
+    """Start a server subprocess, wait for ``ready_path`` to answer 200, stop it on the way out."""
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen(argv, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    server = Server(proc, port, log)
+    try:
+        if cpu is not None and hasattr(os, "sched_setaffinity"):
+            os.sched_setaffinity(proc.pid, {cpu})
+        if wait_for_200(proc, port, ready_path, deadline=time.monotonic() + 30) is None:
+            raise RuntimeError(f"{' '.join(argv)} did not answer 200 on {ready_path}:\n{server.output()}")
+        yield server
+    finally:
+        stop_process(proc)
+        log.close()
+
+
+def mock_argv(port: int) -> list[str]:
+    return [sys.executable, "-m", "mock_server.cli", "serve", "--port", str(port)]
+
+
+def get_status(port: int, path: str, *, headers: dict[str, str] | None = None, timeout: float = 0.25) -> int | None:
+    """One GET on a fresh connection; None when the server is not there yet."""
+    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    try:
+        conn.request("GET", path, headers=headers or {})
+        resp = conn.getresponse()
+        resp.read()
+        return resp.status
+    except OSError:
+        return None
+    finally:
+        conn.close()
+
+
+def wait_for_200(
+    proc: subprocess.Popen, port: int, path: str, *, deadline: float, every: float = 0.005
+) -> float | None:
+    """Poll ``path`` every ``every`` seconds; the monotonic time of the first 200, or None."""
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return None
+        if get_status(port, path) == 200:
+            return time.monotonic()
+        time.sleep(every)
+    return None
+
+
+def fetch_token(port: int) -> str:
+    """One client-credentials token (the endpoint allows 10 a minute per client: fetch once, reuse)."""
+    basic = base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
+    conn = http.client.HTTPConnection(HOST, port, timeout=10)
+    try:
+        conn.request(
+            "POST",
+            "/v1/oauth/token",
+            body="grant_type=client_credentials",
+            headers={"Authorization": f"Basic {basic}", "Content-Type": "application/x-www-form-urlencoded"},
+        )
+        resp = conn.getresponse()
+        body = resp.read()
+        if resp.status != 200:
+            raise RuntimeError(f"token request answered {resp.status}: {body[:300]!r}")
+        return json.loads(body)["access_token"]
+    finally:
+        conn.close()
+
+
+# -- 1. throughput -----------------------------------------------------------------------------
+@dataclass
+class LoadResult:
+    requests: int = 0
+    errors: int = 0
+    error_samples: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    server_cpu: float | None = None  # server CPU seconds / wall seconds while measuring (1.0 = one core)
+    client_cpu: float | None = None  # the same for this process (the load generator)
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+def build_request(port: int, path: str, headers: dict[str, str]) -> bytes:
+    lines = [f"GET {path} HTTP/1.1", f"Host: {HOST}:{port}", *(f"{k}: {v}" for k, v in headers.items()), "", ""]
+    return "\r\n".join(lines).encode("latin-1")
+
+
+async def _load(port: int, request: bytes, connections: int, warmup: float, seconds: float, pid: int) -> LoadResult:
+    result = LoadResult()
+    measuring = False  # flips on after the warm-up; only responses received while it is on count
+    stopping = False
+
+    async def connection() -> None:
+        nonlocal measuring
+        reader, writer = await asyncio.open_connection(HOST, port)
+        try:
+            while not stopping:
+                writer.write(request)
+                head = await reader.readuntil(b"\r\n\r\n")
+                # b"HTTP/1.1 200 OK\r\n..." -> status; find Content-Length (header names are case-insensitive).
+                status = int(head[9:12])
+                length = -1
+                for line in head.split(b"\r\n")[1:]:
+                    name, _, value = line.partition(b":")
+                    if name.strip().lower() == b"content-length":
+                        length = int(value)
+                        break
+                if length < 0:
+                    raise RuntimeError(f"response without Content-Length: {head[:200]!r}")
+                body = await reader.readexactly(length)
+                if measuring:
+                    result.requests += 1
+                    if status != 200:
+                        result.errors += 1
+                        if len(result.error_samples) < 5:
+                            result.error_samples.append(f"{status}: {body[:200]!r}")
+        finally:
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+
+    tasks = [asyncio.create_task(connection()) for _ in range(connections)]
+    try:
+        await asyncio.sleep(warmup)
+        for task in tasks:  # a connection that died during the warm-up (refused, protocol error) is fatal
+            if task.done():
+                task.result()
+        server_cpu0, client_cpu0 = cpu_seconds(pid), time.process_time()
+        t0 = time.perf_counter()
+        measuring = True
+        await asyncio.sleep(seconds)
+        measuring = False
+        result.seconds = time.perf_counter() - t0
+        server_cpu1, client_cpu1 = cpu_seconds(pid), time.process_time()
+        if server_cpu0 is not None and server_cpu1 is not None:
+            result.server_cpu = (server_cpu1 - server_cpu0) / result.seconds
+        result.client_cpu = (client_cpu1 - client_cpu0) / result.seconds
+        stopping = True
+        await asyncio.wait_for(asyncio.gather(*tasks), timeout=10)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    return result
+
+
+def new_event_loop() -> tuple[asyncio.AbstractEventLoop, str]:
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop(), "asyncio"
+    return uvloop.new_event_loop(), "uvloop"
+
+
+def run_load(port: int, path: str, headers: dict[str, str], args: argparse.Namespace, pid: int) -> LoadResult:
+    loop, _ = new_event_loop()
+    try:
+        return loop.run_until_complete(
+            _load(port, build_request(port, path, headers), args.connections, args.warmup, args.seconds, pid)
+        )
+    finally:
+        loop.close()
+
+
+def bench_throughput(args: argparse.Namespace) -> dict[str, Any]:
+    server_cpu = client_cpu = None
+    if args.pin:
+        if not hasattr(os, "sched_setaffinity") or (os.cpu_count() or 1) < 2:
+            raise SystemExit("--pin needs Linux and at least 2 CPUs")
+        server_cpu, client_cpu = 0, 1
+        os.sched_setaffinity(0, {client_cpu})
+    try:
+        # The mock.
+        port = free_port()
+        with served(mock_argv(port), port, cpu=server_cpu) as server:
+            token = fetch_token(port)
+            headers = {"Authorization": f"Bearer {token}"}
+            check = get_status(port, CONFIG_PATH, headers=headers, timeout=10)
+            if check != 200:  # fail fast rather than measure a stream of 401s
+                raise RuntimeError(f"{CONFIG_PATH} answered {check} with a fresh token")
+            mock = run_load(port, CONFIG_PATH, headers, args, server.proc.pid)
+
+        # The bare Starlette app, from a temporary module.
+        with tempfile.TemporaryDirectory() as tmp:
+            module = Path(tmp) / "bare_app.py"
+            module.write_text(BARE_APP)
+            port = free_port()
+            with served([sys.executable, str(module), str(port)], port, cpu=server_cpu, ready_path="/hello") as server:
+                bare = run_load(port, "/hello", {}, args, server.proc.pid)
+    finally:
+        if args.pin:
+            os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
+
+    def view(r: LoadResult) -> dict[str, Any]:
+        return {
+            "rps": round(r.rps, 1),
+            "requests": r.requests,
+            "errors": r.errors,
+            "error_samples": r.error_samples,
+            "seconds": round(r.seconds, 3),
+            "server_cpu_cores": None if r.server_cpu is None else round(r.server_cpu, 2),
+            "loadgen_cpu_cores": None if r.client_cpu is None else round(r.client_cpu, 2),
+        }
+
+    return {
+        "mock_config": view(mock),
+        "bare_starlette": view(bare),
+        "ratio": round(mock.rps / bare.rps, 3) if bare.rps else None,
+        "target_ratio": 0.6,
+        "connections": args.connections,
+        "warmup_s": args.warmup,
+        "pinned": args.pin,
+        "loadgen_loop": new_event_loop()[1],
+    }
+
+
+# -- 2. launch to first 200 --------------------------------------------------------------------
+def bench_startup(args: argparse.Namespace) -> dict[str, Any]:
+    first_200: list[float] = []
+    first_auth_200: list[float] = []
+    for _ in range(args.startup_runs):
+        port = free_port()
+        log = tempfile.TemporaryFile()
+        t0 = time.monotonic()
+        proc = subprocess.Popen(
+            mock_argv(port), cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
+        try:
+            ready = wait_for_200(proc, port, "/healthz", deadline=t0 + 30)
+            if ready is None:
+                log.seek(0)
+                raise RuntimeError(f"the mock did not answer /healthz:\n{log.read().decode(errors='replace')}")
+            first_200.append(ready - t0)
+            token = fetch_token(port)
+            conn = http.client.HTTPConnection(HOST, port, timeout=10)
+            try:
+                conn.request("GET", CONFIG_PATH, headers={"Authorization": f"Bearer {token}"})
+                resp = conn.getresponse()
+                body = resp.read()
+                if resp.status != 200:
+                    raise RuntimeError(f"configuration answered {resp.status}: {body[:300]!r}")
+            finally:
+                conn.close()
+            first_auth_200.append(time.monotonic() - t0)
+        finally:
+            stop_process(proc)
+            log.close()
+    return {
+        "runs": args.startup_runs,
+        "first_200_s": {"median": round(statistics.median(first_200), 3), "max": round(max(first_200), 3)},
+        "first_authenticated_200_s": {
+            "median": round(statistics.median(first_auth_200), 3),
+            "max": round(max(first_auth_200), 3),
+        },
+        "target_first_200_s": 0.5,
+    }
+
+
+# -- 3. reset ----------------------------------------------------------------------------------
+def bench_reset(args: argparse.Namespace) -> dict[str, Any]:
+    # Over HTTP: one keep-alive connection, a few warm-up calls, then N timed calls.
+    port = free_port()
+    http_ms: list[float] = []
+    with served(mock_argv(port), port):
+        conn = http.client.HTTPConnection(HOST, port, timeout=10)
+        try:
+            for i in range(5 + args.reset_runs):
+                t0 = time.perf_counter()
+                conn.request("POST", "/__admin/reset", body=b"", headers={"Content-Length": "0"})
+                resp = conn.getresponse()
+                body = resp.read()
+                elapsed = time.perf_counter() - t0
+                if resp.status != 200:
+                    raise RuntimeError(f"/__admin/reset answered {resp.status}: {body[:300]!r}")
+                if i >= 5:
+                    http_ms.append(elapsed * 1000)
+        finally:
+            conn.close()
+
+    # In process: the cost of Sandbox.reset itself, without HTTP.
+    from mock_server.domain.sandbox import Sandbox
+    from mock_server.settings import Settings
+
+    sandbox = Sandbox(Settings())
+    for _ in range(5):
+        sandbox.reset("default")
+    inproc_ms: list[float] = []
+    for _ in range(args.inprocess_runs):
+        t0 = time.perf_counter()
+        sandbox.reset("default")
+        inproc_ms.append((time.perf_counter() - t0) * 1000)
+
+    def stats(values: list[float]) -> dict[str, float]:
+        return {
+            "median": round(statistics.median(values), 3),
+            "p95": round(percentile(values, 95), 3),
+            "max": round(max(values), 3),
+            "runs": len(values),
+        }
+
+    return {"http_ms": stats(http_ms), "in_process_ms": stats(inproc_ms), "target_ms": 10}
+
+
+# -- report ------------------------------------------------------------------------------------
+def report(figures: dict[str, Any]) -> str:
+    t, s, r = figures["throughput"], figures["startup"], figures["reset"]
+    mock, bare = t["mock_config"], t["bare_starlette"]
+
+    def cpu(v: dict[str, Any]) -> str:
+        if v["server_cpu_cores"] is None:
+            return ""
+        return f" (server {v['server_cpu_cores']:.2f} cores, loadgen {v['loadgen_cpu_cores']:.2f})"
+
+    lines = [
+        f"osigu-mock bench (python {figures['python']}, {figures['cores']} cores)",
+        f"throughput  mock config: {mock['rps']:.0f} req/s   bare starlette: {bare['rps']:.0f} req/s   "
+        f"ratio {t['ratio']:.2f} (target >= {t['target_ratio']})",
+        f"            mock{cpu(mock)}; bare{cpu(bare)}",
+        f"            {t['connections']} keep-alive connections, {figures['seconds']:.0f} s after {t['warmup_s']:.0f} s "
+        f"warm-up, {t['loadgen_loop']} load generator{', pinned to separate CPUs' if t['pinned'] else ''}",
+        "            caveat: the Python load generator runs on the same "
+        f"{figures['cores']}-core machine as the server; absolute req/s are understated, compare the ratio",
+    ]
+    for name, v in (("mock", mock), ("bare", bare)):
+        if v["errors"]:
+            lines.append(f"            ERRORS ({name}): {v['errors']} non-200 of {v['requests']}: {v['error_samples']}")
+    fs, fa = s["first_200_s"], s["first_authenticated_200_s"]
+    lines.append(
+        f"startup     first 200: median {fs['median']:.2f} s, max {fs['max']:.2f} s "
+        f"(target <= {s['target_first_200_s']} s); first authenticated 200: median {fa['median']:.2f} s, "
+        f"max {fa['max']:.2f} s ({s['runs']} runs)"
+    )
+    h, i = r["http_ms"], r["in_process_ms"]
+    lines.append(
+        f"reset       HTTP: median {h['median']:.2f} ms, p95 {h['p95']:.2f} ms ({h['runs']} runs); "
+        f"in-process: median {i['median']:.3f} ms, p95 {i['p95']:.3f} ms ({i['runs']} runs) "
+        f"(target <= {r['target_ms']} ms)"
+    )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--seconds", type=float, default=5.0, help="measured seconds per throughput run (default 5)")
+    parser.add_argument("--warmup", type=float, default=1.0, help="warm-up seconds before measuring (default 1)")
+    parser.add_argument("--connections", type=int, default=32, help="concurrent keep-alive connections (default 32)")
+    parser.add_argument("--startup-runs", type=int, default=5, help="launches to time (default 5)")
+    parser.add_argument("--reset-runs", type=int, default=50, help="POST /__admin/reset calls to time (default 50)")
+    parser.add_argument(
+        "--inprocess-runs", type=int, default=500, help="in-process Sandbox.reset calls to time (default 500)"
+    )
+    parser.add_argument("--pin", action="store_true", help="pin the server to CPU 0 and the load generator to CPU 1")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args(argv)
+
+    figures: dict[str, Any] = {
+        "python": platform.python_version(),
+        "cores": os.cpu_count(),
+        "seconds": args.seconds,
+    }
+    figures["throughput"] = bench_throughput(args)
+    figures["startup"] = bench_startup(args)
+    figures["reset"] = bench_reset(args)
+
+    print(json.dumps(figures, indent=2) if args.json else report(figures))
+    errors = figures["throughput"]["mock_config"]["errors"] + figures["throughput"]["bare_starlette"]["errors"]
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

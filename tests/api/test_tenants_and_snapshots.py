@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.support.state import fingerprint
+
+
+def token_for(client, entry):
+    response = client.post(
+        "/v1/oauth/token", auth=(entry["client_id"], entry["client_secret"]), data={"grant_type": "client_credentials"}
+    )
+    assert response.status_code == 200
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def test_a_new_tenant_gets_fresh_clients_for_every_demo_provider(client):
+    response = client.post("/__admin/tenants")
+    assert response.status_code == 201
+    tenant = response.json()
+    demo = {c["provider_slug"] for c in client.get("/__admin/world").json()["clients"]}
+    assert {c["provider_slug"] for c in tenant["clients"]} == demo
+    assert all(c["tenant_id"] == tenant["tenant_id"] for c in tenant["clients"])
+    assert not {c["client_id"] for c in tenant["clients"]} & {"demo-clinic", "demo-pharmacy"}
+    world = client.get("/__admin/world", headers={"X-Osigu-Mock-Tenant": tenant["tenant_id"]}).json()
+    assert {c["client_id"] for c in world["clients"]} == {c["client_id"] for c in tenant["clients"]}
+    assert world["personas"] == client.get("/__admin/world").json()["personas"]
+
+
+def test_a_registration_on_one_tenant_is_invisible_on_another(client):
+    tenant = client.post("/__admin/tenants", json={"tenant_id": "ci-job-1"}).json()
+    clinic = next(c for c in tenant["clients"] if c["provider_slug"] == "clinic-example")
+    theirs, ours = token_for(client, clinic), client.bearer("demo-clinic")
+    client.delete("/arc/v1/providers/products/MED-042", headers=theirs)
+    assert client.get("/arc/v1/providers/products?query=MED-042", headers=theirs).json()["content"] == []
+    assert client.get("/arc/v1/providers/products?query=MED-042", headers=ours).json()["content"]
+
+
+def test_reset_of_one_tenant_leaves_the_other(client, sandbox):
+    tenant = client.post("/__admin/tenants", json={"tenant_id": "ci-job-2"}).json()
+    clinic = next(c for c in tenant["clients"] if c["provider_slug"] == "clinic-example")
+    theirs, ours = token_for(client, clinic), client.bearer("demo-clinic")
+    client.delete("/arc/v1/providers/products/MED-042", headers=theirs)
+    client.delete("/arc/v1/providers/products/MED-042", headers=ours)
+    client.post("/__admin/reset", headers={"X-Osigu-Mock-Tenant": "ci-job-2"})
+    theirs = token_for(client, clinic)  # the reset revoked the tenant's tokens
+    assert client.get("/arc/v1/providers/products?query=MED-042", headers=theirs).json()["content"]
+    assert client.get("/arc/v1/providers/products?query=MED-042", headers=ours).json()["content"] == []
+
+
+def test_each_tenant_has_its_own_clock(client):
+    client.post("/__admin/tenants", json={"tenant_id": "ci-job-3"})
+    client.post("/__admin/clock", json={"now": "2030-01-01T00:00:00Z"}, headers={"X-Osigu-Mock-Tenant": "ci-job-3"})
+    assert client.get("/__admin/clock", headers={"X-Osigu-Mock-Tenant": "ci-job-3"}).json()["now"].startswith("2030")
+    assert not client.get("/__admin/clock").json()["now"].startswith("2030")
+
+
+def test_a_tenant_id_cannot_be_taken_twice(client):
+    assert client.post("/__admin/tenants", json={"tenant_id": "dup"}).status_code == 201
+    assert client.post("/__admin/tenants", json={"tenant_id": "dup"}).status_code == 409
+    assert client.post("/__admin/tenants", json={"tenant_id": "bad id!"}).status_code == 422
+
+
+def test_snapshot_round_trip_restores_registrations_tokens_and_clock(client):
+    client.post("/__admin/clock", json={"now": "2027-03-01T10:00:00Z"})
+    auth = client.bearer("demo-clinic")
+    client.delete("/arc/v1/providers/products/MED-042", headers=auth)
+    snapshot = client.get("/__admin/snapshot").json()
+    client.post("/__admin/reset")
+    assert (
+        client.get("/arc/v1/providers/products?query=MED-042", headers=client.bearer("demo-pharmacy")).status_code
+        == 200
+    )
+    restored = client.post("/__admin/snapshot", json=snapshot)
+    assert restored.status_code == 200 and restored.json()["now"] == "2027-03-01T10:00:00.000Z"
+    # the token issued before the export works again, and the removal is back
+    assert client.get("/arc/v1/providers/products?query=MED-042", headers=auth).json()["content"] == []
+    assert client.get("/__admin/snapshot").json()["registrations"] == snapshot["registrations"]
+
+
+def test_snapshot_is_stable_and_ids_continue_after_a_restore(client, sandbox):
+    snapshot = client.get("/__admin/snapshot").json()
+    client.post("/__admin/snapshot", json=snapshot)
+    again = client.get("/__admin/snapshot").json()
+    assert {k: v for k, v in again.items() if k != "exported_at"} == {
+        k: v for k, v in snapshot.items() if k != "exported_at"
+    }
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda s: {**s, "seed": s["seed"] + 1},
+        lambda s: {**s, "format": "something-else"},
+        lambda s: {
+            **s,
+            "timers": [{"id": "t", "due": 1, "action": "no.such.action", "payload": {}, "description": ""}],
+        },
+        lambda s: {k: v for k, v in s.items() if k != "clock"},
+    ],
+    ids=["other-seed", "other-format", "unknown-timer", "missing-clock"],
+)
+def test_a_bad_snapshot_is_422_and_changes_nothing(client, sandbox, change):
+    client.token()
+    before = fingerprint(sandbox)
+    snapshot = client.get("/__admin/snapshot").json()
+    response = client.post("/__admin/snapshot", json=change(snapshot))
+    assert response.status_code == 422
+    assert fingerprint(sandbox) == before
