@@ -3,6 +3,11 @@ from __future__ import annotations
 import pytest
 
 MARIA = {"document_type": "CC", "document_number": "1000000001"}
+SEARCH = "/v1/sponsors/sponsor-sandbox/search"
+
+
+def cc(number: str, kind: str = "CC") -> dict:
+    return {"document_type": kind, "document_number": number}
 
 
 @pytest.fixture
