@@ -23,6 +23,7 @@ from mock_server.api._http import error_response
 from mock_server.core.errors import ApiError
 from mock_server.domain.sandbox import Sandbox
 from mock_server.middleware import RequestContextMiddleware
+from mock_server.routing import IndexedRouter
 from mock_server.settings import Settings
 
 __all__ = ["create_app"]
@@ -91,10 +92,13 @@ def create_app(settings: Settings | None = None, sandbox: Sandbox | None = None)
 
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(RequestContextMiddleware, sandbox=sandbox, max_body_bytes=settings.max_body_bytes)],
+        middleware=[Middleware(RequestContextMiddleware, sandbox=sandbox, settings=settings)],
         exception_handlers={ApiError: _api_error, HTTPException: _http_error, Exception: _unexpected},
         lifespan=lifespan,
     )
+    # Starlette builds its middleware stack around ``app.router`` on the first call, so the indexed
+    # router replaces the default one here, before any request.
+    app.router = IndexedRouter(routes, lifespan=lifespan)
     app.state.settings = settings
     app.state.sandbox = sandbox
     return app

@@ -10,15 +10,17 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mock_server.api._http import error_response
+from mock_server.api._http import SANDBOX_KEY, SETTINGS_KEY, error_response
 from mock_server.core.errors import ApiError
 from mock_server.core.store import DEFAULT_TENANT
 from mock_server.domain.sandbox import Sandbox
+from mock_server.settings import Settings
 
 __all__ = ["RequestContextMiddleware"]
 
@@ -26,17 +28,28 @@ UNJOURNALLED_PREFIXES = ("/__admin", "/docs", "/openapi.json", "/healthz")
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, sandbox: Sandbox, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, sandbox: Sandbox, settings: Settings) -> None:
         self.app = app
         self.sandbox = sandbox
-        self.max_body_bytes = max_body_bytes
+        self.settings = settings
+        self.max_body_bytes = settings.max_body_bytes
+        # Request ids: a per-process prefix and a counter (unique, and cheaper than a uuid per request).
+        self._prefix = uuid.uuid4().hex[:12]
+        self._ids = itertools.count(1)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        request_id = headers.get("x-request-id") or uuid.uuid4().hex
+        request_id = declared = None
+        for key, value in scope["headers"]:
+            if key == b"x-request-id":
+                request_id = value.decode("latin-1")
+            elif key == b"content-length":
+                declared = value.decode("latin-1")
+        request_id = request_id or f"{self._prefix}{next(self._ids):020x}"
+        scope[SANDBOX_KEY] = self.sandbox
+        scope[SETTINGS_KEY] = self.settings
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
         started = time.perf_counter()
@@ -63,7 +76,6 @@ class RequestContextMiddleware:
             return message
 
         try:
-            declared = headers.get("content-length")
             if declared is not None and declared.isdigit() and int(declared) > limit:
                 error = ApiError("MOCK-413-payload-too-large", f"The body is larger than {limit} bytes.")
                 state["error_code"] = error.code
@@ -74,23 +86,22 @@ class RequestContextMiddleware:
             self._journal(scope, state, status["code"], started)
 
     def _journal(self, scope: Scope, state: dict, status: int, started: float) -> None:
-        path = scope.get("path", "")
+        path = scope["path"]
         if path.startswith(UNJOURNALLED_PREFIXES):
             return
-        tenant_id = state.get("tenant_id", DEFAULT_TENANT)
-        if tenant_id not in self.sandbox.store:
+        ledger = self.sandbox.store.find(state.get("tenant_id", DEFAULT_TENANT))
+        if ledger is None:
             return
-        ledger = self.sandbox.store.get(tenant_id)
         ledger.journal.record(
-            at=ledger.clock.iso(),
-            request_id=state.get("request_id", ""),
-            method=scope.get("method", ""),
-            path=path,
-            query=scope.get("query_string", b"").decode("latin-1"),
-            status=status,
-            client_id=state.get("client_id"),
-            provider_slug=state.get("provider_slug"),
-            duration_ms=round((time.perf_counter() - started) * 1000, 3),
-            error_code=state.get("error_code"),
-            warnings=list(state.get("warnings", [])),
+            ledger.clock.timestamp(),
+            state.get("request_id", ""),
+            scope["method"],
+            path,
+            scope["query_string"].decode("latin-1"),
+            status,
+            state.get("client_id"),
+            state.get("provider_slug"),
+            round((time.perf_counter() - started) * 1000, 3),
+            state.get("error_code"),
+            state.get("warnings"),
         )

@@ -13,10 +13,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from mock_server.api._http import api_route, query_int, read_json, render, sandbox_of
+from mock_server.api._http import (
+    api_route,
+    query,
+    query_int,
+    read_json,
+    render,
+    render_page,
+    sandbox_of,
+    settings_of,
+)
 from mock_server.core.clock import ClockRangeError, format_instant, parse_instant
 from mock_server.core.errors import ApiError, FieldError
-from mock_server.core.pagination import PageRequest, paginate
 from mock_server.core.store import DEFAULT_TENANT
 from mock_server.domain import sponsors
 from mock_server.domain.oauth import Principal
@@ -30,7 +38,7 @@ AdminHandler = Callable[[Request, str], Awaitable[Response]]
 
 def _guarded(handler: AdminHandler) -> Callable[[Request, Principal | None], Awaitable[Response]]:
     async def endpoint(request: Request, _: Principal | None) -> Response:
-        settings = request.app.state.settings
+        settings = settings_of(request)
         if settings.admin_token:
             scheme, _, value = request.headers.get("authorization", "").partition(" ")
             if scheme.lower() != "bearer" or not hmac.compare_digest(
@@ -145,7 +153,7 @@ async def put_snapshot(request: Request, tenant_id: str) -> Response:
 async def explain(request: Request, tenant_id: str) -> Response:
     ledger = sandbox_of(request).ledger(tenant_id)
     beneficiary_id = query_int(request, "beneficiary_id", minimum=0)
-    code = request.query_params.get("code")
+    code = query(request).get("code")
     if beneficiary_id is None and code is None:
         raise ApiError(
             "MOCK-422-validation-failed",
@@ -204,9 +212,8 @@ async def advance_clock(request: Request, tenant_id: str) -> Response:
 
 
 async def list_timers(request: Request, tenant_id: str) -> Response:
-    page = PageRequest.from_query(request.query_params)
     timers = [t.as_dict() for t in sandbox_of(request).ledger(tenant_id).clock.pending()]
-    return render(paginate(timers, page, request.url.path, request.query_params))
+    return render_page(request, timers)
 
 
 # -- reset and journal ---------------------------------------------------------------------------
@@ -216,16 +223,13 @@ async def reset(request: Request, tenant_id: str) -> Response:
 
 
 async def journal(request: Request, tenant_id: str) -> Response:
-    page = PageRequest.from_query(request.query_params)
     status = query_int(request, "status", minimum=100, maximum=599)
     entries = (
         sandbox_of(request)
         .ledger(tenant_id)
-        .journal.find(
-            path=request.query_params.get("path"), status=status, client_id=request.query_params.get("client_id")
-        )
+        .journal.find(path=query(request).get("path"), status=status, client_id=query(request).get("client_id"))
     )
-    return render(paginate([e.as_dict() for e in entries], page, request.url.path, request.query_params))
+    return render_page(request, [e.as_dict() for e in entries])
 
 
 routes = [

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
+from urllib.parse import parse_qsl
 
 import orjson
 from starlette.requests import Request
@@ -17,6 +18,7 @@ from starlette.routing import Route
 
 from mock_server.core import contracts
 from mock_server.core.errors import ApiError, FieldError
+from mock_server.core.pagination import PageRequest, paginate
 from mock_server.domain.oauth import Principal, required_scope
 from mock_server.domain.sandbox import Sandbox
 
@@ -28,7 +30,10 @@ __all__ = [
     "query_int",
     "read_json",
     "render",
+    "render_page",
     "path_int",
+    "settings_of",
+    "query",
     "sandbox_of",
     "strict",
     "warn",
@@ -40,23 +45,61 @@ FORM_TYPE = "application/x-www-form-urlencoded"
 Handler = Callable[[Request, Principal | None], Awaitable[Response]]
 
 
+_JSON_CONTENT_TYPE = (b"content-type", b"application/json")
+
+
 class JSONResponse(Response):
+    """A JSON response rendered with orjson; ``content`` may also be bytes already rendered."""
+
     media_type = "application/json"
 
-    def render(self, content: Any) -> bytes:
-        return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
+    def __init__(self, content: Any, status_code: int = 200, headers: Mapping[str, str] | None = None) -> None:
+        self.status_code = status_code
+        self.background = None
+        self.body = content if isinstance(content, bytes) else orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
+        # The hot path: two headers built directly, no Content-Type sniffing.
+        raw = [(b"content-length", str(len(self.body)).encode("latin-1")), _JSON_CONTENT_TYPE]
+        if headers:
+            raw += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+        self.raw_headers = raw
 
 
 def render(content: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
-    return JSONResponse(content, status_code=status, headers=dict(headers or {}))
+    return JSONResponse(content, status, headers)
 
 
 def error_response(error: ApiError) -> Response:
-    return JSONResponse(error.body(), status_code=error.status, headers=error.headers)
+    return JSONResponse(error.body(), error.status, error.headers)
+
+
+# The middleware puts the sandbox and the settings in every request's scope, so routes reach them
+# with one dict lookup instead of going through app.state.
+SANDBOX_KEY = "osigu.sandbox"
+SETTINGS_KEY = "osigu.settings"
+QUERY_KEY = "osigu.query"
 
 
 def sandbox_of(request: Request) -> Sandbox:
-    return request.app.state.sandbox
+    return request.scope[SANDBOX_KEY]
+
+
+def query(request: Request) -> dict[str, str]:
+    """The query string as a dict (the last value of a repeated key wins), parsed once per request."""
+    parsed = request.scope.get(QUERY_KEY)
+    if parsed is None:
+        raw = request.scope.get("query_string", b"").decode("latin-1")
+        if not raw:
+            parsed = {}
+        elif "%" in raw or "+" in raw:
+            parsed = dict(parse_qsl(raw, keep_blank_values=True, encoding="utf-8", errors="replace"))
+        else:  # the common case: no escapes, so a plain split gives what parse_qsl would
+            parsed = {}
+            for pair in raw.split("&"):
+                if pair:
+                    key, _, value = pair.partition("=")
+                    parsed[key] = value
+        request.scope[QUERY_KEY] = parsed
+    return parsed
 
 
 def media_type(request: Request) -> str:
@@ -99,7 +142,7 @@ async def read_json(request: Request, schema: str | None = None, *, required: bo
 
 
 def query_int(request: Request, name: str, *, minimum: int | None = None, maximum: int | None = None) -> int | None:
-    raw = request.query_params.get(name)
+    raw = query(request).get(name)
     if raw is None:
         return None
     try:
@@ -135,8 +178,18 @@ def warn(request: Request, warnings: list[str]) -> None:
         request.scope.setdefault("state", {}).setdefault("warnings", []).extend(warnings)
 
 
+def settings_of(request: Request):
+    return request.scope[SETTINGS_KEY]
+
+
 def strict(request: Request) -> bool:
-    return request.app.state.settings.strict
+    return request.scope[SETTINGS_KEY].strict
+
+
+def render_page(request: Request, items: list[Any]) -> Response:
+    """One page of ``items`` by the request's ``page`` and ``size`` (400 when they are bad)."""
+    params = query(request)
+    return render(paginate(items, PageRequest.from_query(params), request.url.path, params))
 
 
 def _secured(method: str, path: str, handler: Handler) -> Callable[[Request], Awaitable[Response]]:

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mock_server.api._http import FORM_TYPE, api_route, media_type, render, sandbox_of
+from mock_server.api._http import FORM_TYPE, api_route, media_type, query, render, sandbox_of
 from mock_server.core.errors import ApiError
 from mock_server.domain.oauth import Principal, parse_basic
 
@@ -16,7 +16,7 @@ __all__ = ["routes"]
 
 async def issue_token(request: Request, _: Principal | None) -> Response:
     body = await request.body()
-    grant_type = request.query_params.get("grant_type")
+    grant_type = query(request).get("grant_type")
     if body.strip():
         kind = media_type(request)
         if kind != FORM_TYPE:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from functools import cache
+
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mock_server.api._http import api_route, path_int, read_json, render, sandbox_of, strict, warn
-from mock_server.core.pagination import PageRequest, paginate
+from mock_server.api._http import api_route, path_int, query, read_json, render, render_page, sandbox_of, strict, warn
 from mock_server.domain import sponsors
 from mock_server.domain.catalog import product_type_param
 from mock_server.domain.oauth import Principal
@@ -19,9 +21,8 @@ def _ledger(request: Request, principal: Principal):
 
 
 async def list_sponsors(request: Request, principal: Principal) -> Response:
-    page = PageRequest.from_query(request.query_params)
     items = sponsors.sponsors(sandbox_of(request).world)
-    return render(paginate(items, page, request.url.path, request.query_params))
+    return render_page(request, items)
 
 
 async def list_forms(request: Request, principal: Principal) -> Response:
@@ -35,21 +36,23 @@ async def search(request: Request, principal: Principal) -> Response:
 
 
 async def list_dependants(request: Request, principal: Principal) -> Response:
-    page = PageRequest.from_query(request.query_params)
     beneficiary_id = path_int(request, "beneficiary_id")
     ledger = _ledger(request, principal)
     items = sponsors.dependants(ledger.world, request.path_params["sponsor_slug"], beneficiary_id, ledger.today())
-    return render(paginate(items, page, request.url.path, request.query_params))
+    return render_page(request, items)
 
 
 async def get_configuration(request: Request, principal: Principal) -> Response:
     warnings: list[str] = []
-    product_type = product_type_param(
-        request.query_params.get("product_type"), strict=strict(request), warnings=warnings
-    )
+    product_type = product_type_param(query(request).get("product_type"), strict=strict(request), warnings=warnings)
     warn(request, warnings)
-    world = sandbox_of(request).world
-    return render(sponsors.configuration(world, request.path_params["sponsor_slug"], product_type))
+    return render(_configuration_bytes(sandbox_of(request).world, request.path_params["sponsor_slug"], product_type))
+
+
+@cache
+def _configuration_bytes(world, slug: str, product_type: str | None) -> bytes:
+    """The configuration never changes for a world: render it once per (sponsor, product type)."""
+    return orjson.dumps(sponsors.configuration(world, slug, product_type))
 
 
 routes = [

@@ -11,7 +11,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from mock_server import __version__
-from mock_server.api._http import api_route, render
+from mock_server.api._http import api_route, render, settings_of
 from mock_server.core.contracts import bundled_openapi
 from mock_server.domain.oauth import Principal
 
@@ -23,7 +23,7 @@ async def healthz(request: Request, _: Principal | None) -> Response:
 
 
 async def openapi_json(request: Request, _: Principal | None) -> Response:
-    document = bundled_openapi(include_admin=request.app.state.settings.admin_enabled)
+    document = bundled_openapi(include_admin=settings_of(request).admin_enabled)
     base = str(request.base_url).rstrip("/")
     document["servers"] = [{"url": base, "description": "this osigu-mock"}]
     return render(document)

@@ -39,6 +39,9 @@ class Store(Generic[L]):
         except KeyError:
             raise UnknownTenant(tenant_id) from None
 
+    def find(self, tenant_id: str) -> L | None:
+        return self._ledgers.get(tenant_id)
+
     def __contains__(self, tenant_id: object) -> bool:
         return tenant_id in self._ledgers
 

@@ -26,8 +26,9 @@ class Sandbox:
         self.world = world or load_world(settings.seed)
         self.store: Store[Ledger] = Store(self._new_ledger)
         self.clients: dict[str, Client] = {}
-        # access token -> (tenant id, jti); the ledger holds the token itself.
-        self._token_index: dict[str, tuple[str, str]] = {}
+        # access token -> (tenant id, jti, principal); the ledger holds the token itself, so a token
+        # the ledger forgot (expiry, reset) is refused even if the index still has it.
+        self._token_index: dict[str, tuple[str, str, Principal]] = {}
         self.store.create(DEFAULT_TENANT)
         for demo in self.world.demo_clients:
             self._add_client(
@@ -93,7 +94,7 @@ class Sandbox:
         self._forget_tokens_of(old)
         self.store.replace(tenant_id, ledger)
         for token in ledger.tokens.values():
-            self._token_index[token.access_token] = (tenant_id, token.jti)
+            self._index_token(token, tenant_id)
         return ledger
 
     def _forget_tokens_of(self, ledger: Ledger) -> None:
@@ -165,7 +166,7 @@ class Sandbox:
         )
         token = Token(access_token, jti, client.client_id, client.provider_slug, client.scope, iat, exp)
         ledger.tokens[jti] = token
-        self._token_index[access_token] = (client.tenant_id, jti)
+        self._index_token(token, client.tenant_id)
         ledger.schedule(
             exp,
             "oauth.token-expire",
@@ -178,6 +179,10 @@ class Sandbox:
             "expires_in": self.settings.token_ttl_seconds,
             "scope": client.scope_string(),
         }
+
+    def _index_token(self, token: Token, tenant_id: str) -> None:
+        principal = Principal(token.provider_slug, token.client_id, frozenset(token.scope), tenant_id)
+        self._token_index[token.access_token] = (tenant_id, token.jti, principal)
 
     def _forget_token(self, token: Token) -> None:
         self._token_index.pop(token.access_token, None)
@@ -194,7 +199,7 @@ class Sandbox:
         found = self._token_index.get(value)
         if found is None:
             raise ApiError("MOCK-401-invalid-token", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
-        tenant_id, jti = found
+        tenant_id, jti, principal = found
         ledger = self.store.get(tenant_id)
         token = ledger.tokens.get(jti)
         if token is None:
@@ -210,7 +215,7 @@ class Sandbox:
             retry_after = ledger.api_limiter.hit(token.client_id, now)
             if retry_after is not None:
                 raise ApiError("MOCK-429-rate-limited", headers={"Retry-After": str(retry_after)})
-        return Principal(token.provider_slug, token.client_id, frozenset(token.scope), tenant_id)
+        return principal
 
     # -- the wall-time ticker ------------------------------------------------------------------
     def tick(self) -> int:

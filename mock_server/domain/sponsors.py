@@ -8,7 +8,6 @@ nothing here branches on a sponsor's slug.
 from __future__ import annotations
 
 from datetime import date
-from functools import cache
 from typing import Any
 
 from mock_server.core.errors import ApiError, FieldError
@@ -258,7 +257,6 @@ def _plan_view(plan: Plan) -> dict[str, Any]:
     }
 
 
-@cache
 def _configuration(world: World, slug: str, product_type: str | None) -> dict[str, Any]:
     sponsor = world.sponsors[slug]
     rules = [_rule_view(sponsor, pt) for pt in (PRODUCT_TYPES if product_type is None else (product_type,))]
@@ -295,7 +293,7 @@ def _configuration(world: World, slug: str, product_type: str | None) -> dict[st
 
 def configuration(world: World, slug: str, product_type: str | None) -> dict[str, Any]:
     """getSponsorConfiguration: the sponsor's rules for one product type (or for all of them, in which
-    case each top-level flag says whether *any* product type needs it). Built once per pair and cached."""
+    case each top-level flag says whether *any* product type needs it)."""
     sponsor_or_404(world, slug)
     return _configuration(world, slug, product_type)
 

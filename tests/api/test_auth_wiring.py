@@ -10,12 +10,14 @@ import base64
 
 import pytest
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.testclient import TestClient
 
 from mock_server.api._http import api_route, render
 from mock_server.app import _api_error
 from mock_server.core.errors import ApiError
 from mock_server.domain.sandbox import Sandbox
+from mock_server.middleware import RequestContextMiddleware
 from mock_server.settings import Settings
 from tests.support.clients import DEMO_SECRETS
 
@@ -26,12 +28,13 @@ async def whoami(request, principal):
 
 @pytest.fixture
 def probe():
-    sandbox = Sandbox(Settings(frozen_clock=True))
+    settings = Settings(frozen_clock=True)
+    sandbox = Sandbox(settings)
     app = Starlette(
         routes=[api_route("/arc/v1/probe", get=whoami, post=whoami), api_route("/webhooks/v1/probe", get=whoami)],
+        middleware=[Middleware(RequestContextMiddleware, sandbox=sandbox, settings=settings)],
         exception_handlers={ApiError: _api_error},
     )
-    app.state.sandbox = sandbox
     with TestClient(app) as client:
         client.sandbox = sandbox
         yield client

@@ -113,3 +113,8 @@ def test_bad_query_parameter_is_400(client, unchanged):
 def test_non_utf8_garbage_in_a_json_body_is_400(client, unchanged):
     response = client.post("/__admin/clock/advance", content=b"\xff\xfe\x00{", headers=JSON)
     assert response.status_code == 400
+
+
+def test_a_trailing_slash_is_an_unknown_path_not_a_redirect(client, unchanged):
+    response = client.get("/healthz/", follow_redirects=False)
+    assert response.status_code == 404 and response.json()["code"] == "MOCK-404-route-not-found"
