@@ -2,17 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-BEHAVIOURS = {
-    "approved",
-    "rejected",
-    "manual_review",
-    "async_sponsor",
-    "otp",
-    "biometric",
-    "inactive_coverage",
-    "partial_approval",
-    "benefit_limit",
-}
+from tests.support.world import BEHAVIOURS
 
 
 def personas(client):

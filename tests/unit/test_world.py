@@ -15,18 +15,7 @@ from mock_server.core.resources import fixtures_dir
 from mock_server.domain import identity
 from mock_server.domain.world import PRODUCT_TYPES, load_world
 from mock_server.domain.worldgen import generate_beneficiaries
-
-BEHAVIOURS = {
-    "approved",
-    "rejected",
-    "manual_review",
-    "async_sponsor",
-    "otp",
-    "biometric",
-    "inactive_coverage",
-    "partial_approval",
-    "benefit_limit",
-}
+from tests.support.world import BEHAVIOURS
 
 
 @pytest.fixture(scope="module")
