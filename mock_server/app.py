@@ -18,9 +18,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mock_server.admin import routes as admin_routes
-from mock_server.api import catalogs, oauth, sponsors, system
+from mock_server.api import catalogs, oauth, sponsors, system, webhooks
 from mock_server.api._http import error_response
 from mock_server.core.errors import ApiError
+from mock_server.delivery import HttpTransport
 from mock_server.domain.sandbox import Sandbox
 from mock_server.middleware import RequestContextMiddleware
 from mock_server.routing import IndexedRouter
@@ -68,7 +69,7 @@ def create_app(settings: Settings | None = None, sandbox: Sandbox | None = None)
     settings = settings or Settings()
     sandbox = sandbox or Sandbox(settings)
 
-    routes = [*system.routes, *oauth.routes, *sponsors.routes, *catalogs.routes]
+    routes = [*system.routes, *oauth.routes, *sponsors.routes, *catalogs.routes, *webhooks.routes]
     if settings.admin_enabled:
         routes += admin_routes.routes
 
@@ -82,6 +83,8 @@ def create_app(settings: Settings | None = None, sandbox: Sandbox | None = None)
                 except Exception:  # the ticker must outlive any one broken timer
                     log.exception("timer tick failed")
 
+        transport = HttpTransport()
+        sandbox.set_transport(transport)
         task = asyncio.create_task(ticker())
         try:
             yield
@@ -89,6 +92,8 @@ def create_app(settings: Settings | None = None, sandbox: Sandbox | None = None)
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+            sandbox.set_transport(None)
+            await transport.aclose()
 
     app = Starlette(
         routes=routes,

@@ -48,6 +48,17 @@ def cli() -> None:
     "--frozen-clock", is_flag=True, default=None, help="Start every tenant's clock frozen (it moves only when told)."
 )
 @click.option(
+    "--require-https-webhooks",
+    is_flag=True,
+    default=None,
+    help="Refuse http:// webhook URLs, as OSIGU does (OSIGU_MOCK_REQUIRE_HTTPS_WEBHOOKS).",
+)
+@click.option(
+    "--webhook-allow",
+    multiple=True,
+    help="A host webhook URLs may point at (repeatable; '*' for any; default loopback; OSIGU_MOCK_WEBHOOK_ALLOW=a,b).",
+)
+@click.option(
     "--log-level", default="warning", show_default=True, type=click.Choice(["debug", "info", "warning", "error"])
 )
 def serve(
@@ -60,6 +71,8 @@ def serve(
     strict: bool | None,
     sandbox_limits: bool | None,
     frozen_clock: bool | None,
+    require_https_webhooks: bool | None,
+    webhook_allow: tuple[str, ...],
     log_level: str,
 ) -> None:
     """Serve the mock until Ctrl-C."""
@@ -74,6 +87,8 @@ def serve(
         strict=strict or None,
         sandbox_limits=sandbox_limits or None,
         frozen_clock=frozen_clock or None,
+        require_https_webhooks=require_https_webhooks or None,
+        webhook_allow=tuple(h.strip().lower() for h in webhook_allow) or None,
     )
     if (
         settings.admin_enabled

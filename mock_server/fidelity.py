@@ -386,6 +386,35 @@ def measure(document: dict[str, Any] | None = None) -> Report:
                 scope in have,
             )
 
+    envelope = contract.schemas.get("WebhookEnvelope")
+    if envelope is not None:
+        defs = contract.resolve(envelope).get("$defs", {})
+        for event in facts.get("webhook_events", []):
+            if event.get("confidence") not in CONFIRMED:
+                continue
+            event_type = event["event_type"]
+            data = defs.get(event_type)
+            check(
+                f"webhook:{event_type}",
+                f"event type {event_type}",
+                event["confidence"],
+                event["source_url"],
+                data is not None,
+            )
+            props = contract.properties(data) if data is not None else {}
+            for entry in event.get("data_fields", []):
+                fname = field_name(entry)
+                if not fname or str(entry).startswith("("):
+                    continue
+                backed.add((f"WebhookEnvelope/{event_type}", fname))
+                check(
+                    f"webhook:{event_type}:data:{fname}",
+                    f"{event_type} data.{fname}",
+                    event["confidence"],
+                    event["source_url"],
+                    fname in props,
+                )
+
     # -- tally -----------------------------------------------------------------------------------
     seen_ids: set[str] = set()
     for fact, ok in checks:

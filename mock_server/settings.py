@@ -43,6 +43,14 @@ class Settings:
     api_requests_per_minute: int = 50
     journal_size: int = 1_000
     event_log_size: int = 10_000
+    delivery_log_size: int = 5_000
+    # Webhooks: plain http:// is a loopback convenience (OSIGU refuses it) unless this is set.
+    require_https_webhooks: bool = False
+    # Hosts webhook URLs may point at ("*": any host).
+    webhook_allow: tuple[str, ...] = ("127.0.0.1", "localhost", "::1")
+    webhook_timeout_seconds: float = 10.0
+    # While the admin advances the clock, each due attempt waits at most this much wall time.
+    webhook_advance_wait_seconds: float = 2.0
     # Seconds between two passes of the wall-time ticker that fires due timers.
     tick_seconds: float = 0.2
     # The public base URL for links the mock hands out; derived from host and port when unset.
@@ -74,6 +82,8 @@ class Settings:
                 values[f.name] = int(raw)
             elif kind.startswith("float"):
                 values[f.name] = float(raw)
+            elif kind.startswith("tuple"):
+                values[f.name] = tuple(part.strip().lower() for part in raw.split(",") if part.strip())
             else:
                 values[f.name] = raw
         values.update({k: v for k, v in overrides.items() if v is not None})

@@ -15,7 +15,9 @@ from starlette.routing import Route
 
 from mock_server.api._http import (
     api_route,
+    path_int,
     query,
+    query_choice,
     query_int,
     read_json,
     render,
@@ -26,7 +28,7 @@ from mock_server.api._http import (
 from mock_server.core.clock import ClockRangeError, format_instant, parse_instant
 from mock_server.core.errors import ApiError, FieldError
 from mock_server.core.store import DEFAULT_TENANT
-from mock_server.domain import sponsors
+from mock_server.domain import events, sponsors, webhooks
 from mock_server.domain.oauth import Principal
 
 __all__ = ["TENANT_HEADER", "routes"]
@@ -195,7 +197,7 @@ async def set_clock(request: Request, tenant_id: str) -> Response:
             ) from None
     ledger = sandbox_of(request).ledger(tenant_id)
     try:
-        fired = ledger.clock.set(now=now, frozen=body.get("frozen"))
+        fired = await ledger.clock.set_async(now=now, frozen=body.get("frozen"), settle=ledger.settle)
     except ClockRangeError as exc:
         raise ApiError("MOCK-422-clock-out-of-range", errors=[FieldError("now", str(exc))]) from None
     return render(_clock_view(ledger, fired))
@@ -205,7 +207,7 @@ async def advance_clock(request: Request, tenant_id: str) -> Response:
     body = await read_json(request, "admin-clock-advance-request")
     ledger = sandbox_of(request).ledger(tenant_id)
     try:
-        fired = ledger.clock.advance(float(body["seconds"]))
+        fired = await ledger.clock.advance_async(float(body["seconds"]), settle=ledger.settle)
     except ClockRangeError as exc:
         raise ApiError("MOCK-422-clock-out-of-range", errors=[FieldError("seconds", str(exc))]) from None
     return render(_clock_view(ledger, fired))
@@ -232,6 +234,38 @@ async def journal(request: Request, tenant_id: str) -> Response:
     return render_page(request, [e.as_dict() for e in entries])
 
 
+# -- events and webhooks ---------------------------------------------------------------------------
+async def trigger_event(request: Request, tenant_id: str) -> Response:
+    body = await read_json(request, "admin-event-request")
+    ledger = sandbox_of(request).ledger(tenant_id)
+    event = events.trigger(ledger, body["event_type"], body["provider_slug"], body.get("data"))
+    return render({"event_id": event.event_id, "event_type": event.event_type, "created_at": event.created_at}, 201)
+
+
+async def list_deliveries(request: Request, tenant_id: str) -> Response:
+    ledger = sandbox_of(request).ledger(tenant_id)
+    params = query(request)
+    items = webhooks.deliveries(
+        ledger,
+        subscription_id=query_int(request, "subscription_id", minimum=0),
+        event_type=params.get("event_type"),
+        status=query_choice(request, "status", webhooks.DELIVERY_STATUSES),
+    )
+    return render_page(request, items)
+
+
+async def redeliver(request: Request, tenant_id: str) -> Response:
+    ledger = sandbox_of(request).ledger(tenant_id)
+    return render(webhooks.redeliver(ledger, request.path_params["delivery_id"]).view(), 202)
+
+
+async def rotate_secret(request: Request, tenant_id: str) -> Response:
+    body = await read_json(request, "admin-rotate-request", required=False)
+    ledger = sandbox_of(request).ledger(tenant_id)
+    subscription_id = path_int(request, "subscription_id")
+    return render(webhooks.rotate_secret(ledger, subscription_id, float(body.get("overlap_seconds", 86400))))
+
+
 routes = [
     admin_route("/__admin/world", get=get_world),
     admin_route("/__admin/clients", post=create_client),
@@ -243,4 +277,8 @@ routes = [
     admin_route("/__admin/tenants", post=create_tenant),
     admin_route("/__admin/snapshot", get=get_snapshot, post=put_snapshot),
     admin_route("/__admin/explain", get=explain),
+    admin_route("/__admin/events", post=trigger_event),
+    admin_route("/__admin/webhooks/deliveries", get=list_deliveries),
+    admin_route("/__admin/webhooks/deliveries/{delivery_id}/redeliver", post=redeliver),
+    admin_route("/__admin/webhooks/subscriptions/{subscription_id}/rotate", post=rotate_secret),
 ]

@@ -27,6 +27,7 @@ __all__ = [
     "JSONResponse",
     "api_route",
     "error_response",
+    "query_choice",
     "query_int",
     "read_json",
     "render",
@@ -154,6 +155,13 @@ def query_int(request: Request, name: str, *, minimum: int | None = None, maximu
     if maximum is not None and value > maximum:
         raise ApiError("MOCK-400-invalid-parameter", errors=[FieldError(name, f"must be at most {maximum}")])
     return value
+
+
+def query_choice(request: Request, name: str, choices: tuple[str, ...]) -> str | None:
+    raw = query(request).get(name)
+    if raw is not None and raw not in choices:
+        raise ApiError("MOCK-400-invalid-parameter", errors=[FieldError(name, "must be one of " + ", ".join(choices))])
+    return raw
 
 
 INT64_MAX = 2**63 - 1

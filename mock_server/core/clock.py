@@ -7,14 +7,21 @@ queue, so QA can drive every time-based outcome by advancing it.
 
 Advancing fires every due timer synchronously, in time order; while a timer fires, the clock reads
 the timer's due time, so whatever it records is stamped with the simulated moment it happened.
+
+A timer's handler may return an awaitable (a webhook delivery attempt, say). The asynchronous moves
+(:meth:`Clock.advance_async`, :meth:`Clock.set_async`, what the admin plane uses) await it before the
+next timer fires, so attempts and the retries they schedule happen in order; the synchronous moves and
+the wall-time ticker hand it to ``spawn`` to run in the background instead.
 """
 
 from __future__ import annotations
 
+import asyncio
 import heapq
+import inspect
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -83,7 +90,9 @@ class Clock:
         frozen: start frozen at the current wall time instead of following it.
         wall: the wall-time source (``time.time``); tests may pass their own.
         on_fire: called with each due timer, in order, while the clock reads the timer's due time.
-            The owner (the tenant's ledger) dispatches on ``timer.action``.
+            The owner (the tenant's ledger) dispatches on ``timer.action``; it may return an awaitable.
+        spawn: where awaitables from synchronous firing go (run in the background). Without one they
+            are closed unrun, with a warning.
     """
 
     def __init__(
@@ -91,7 +100,8 @@ class Clock:
         *,
         frozen: bool = False,
         wall: Callable[[], float] = time.time,
-        on_fire: Callable[[Timer], None] | None = None,
+        on_fire: Callable[[Timer], Any] | None = None,
+        spawn: Callable[[Awaitable[Any]], None] | None = None,
     ) -> None:
         self._wall = wall
         self._offset = 0.0
@@ -100,7 +110,11 @@ class Clock:
         self._by_id: dict[str, Timer] = {}
         self._seq = 0
         self._firing = False
+        self._lock: asyncio.Lock | None = None
+        # True while an asynchronous move is firing timers: handlers use it to bound their waits.
+        self.advancing = False
         self.on_fire = on_fire
+        self.spawn = spawn
 
     # -- reading -----------------------------------------------------------------------------
     @property
@@ -156,7 +170,78 @@ class Clock:
 
     def fire_due(self) -> list[Timer]:
         """Fire the timers already due at the current time (the wall-time ticker calls this)."""
+        if self.busy:
+            return []
         return self._move_to(self.timestamp(), jump=False)
+
+    @property
+    def busy(self) -> bool:
+        """An asynchronous move is under way (the ticker leaves the clock alone meanwhile)."""
+        return self._firing or (self._lock is not None and self._lock.locked())
+
+    async def set_async(
+        self,
+        *,
+        now: float | None = None,
+        frozen: bool | None = None,
+        settle: Callable[[], Awaitable[Any]] | None = None,
+    ) -> list[Timer]:
+        """:meth:`set`, awaiting what each fired timer returns before firing the next one."""
+        async with self._get_lock():
+            target = self.timestamp() if now is None else now
+            self._check_range(target)
+            if frozen is True and self._frozen_at is None:
+                self._frozen_at = self.timestamp()
+            elif frozen is False and self._frozen_at is not None:
+                self._offset = self._frozen_at - self._wall()
+                self._frozen_at = None
+            return await self._move_to_async(target, settle)
+
+    async def advance_async(self, seconds: float, *, settle: Callable[[], Awaitable[Any]] | None = None) -> list[Timer]:
+        """:meth:`advance`, awaiting what each fired timer returns before firing the next one.
+
+        ``settle`` is awaited first and after each timer: the owner waits there for work already in
+        flight (deliveries the ticker started), so the advance sees its outcome.
+        """
+        if seconds < 0:
+            raise ValueError("the clock only advances forward")
+        async with self._get_lock():
+            target = self.timestamp() + seconds
+            self._check_range(target)
+            return await self._move_to_async(target, settle)
+
+    def _get_lock(self) -> asyncio.Lock:
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        return self._lock
+
+    async def _move_to_async(self, target: float, settle: Callable[[], Awaitable[Any]] | None) -> list[Timer]:
+        fired: list[Timer] = []
+        self._firing = self.advancing = True
+        try:
+            if settle is not None:
+                await settle()
+            while self._heap and self._heap[0].due <= target:
+                timer = heapq.heappop(self._heap)
+                if timer.cancelled:
+                    continue
+                self._by_id.pop(timer.id, None)
+                if timer.due > self.timestamp():
+                    self._jump(timer.due)
+                result = self._fire(timer)
+                if inspect.isawaitable(result):
+                    try:
+                        await result
+                    except Exception:  # the handler bounds its own wait; a failure must not stop the clock
+                        log.exception("timer %s (%s) failed", timer.id, timer.action)
+                if settle is not None:
+                    await settle()
+                fired.append(timer)
+            if target != self.timestamp():
+                self._jump(target)
+        finally:
+            self._firing = self.advancing = False
+        return fired
 
     def _move_to(self, target: float, *, jump: bool = True) -> list[Timer]:
         fired: list[Timer] = []
@@ -173,7 +258,9 @@ class Clock:
                 self._by_id.pop(timer.id, None)
                 if jump and timer.due > self.timestamp():
                     self._jump(timer.due)
-                self._fire(timer)
+                result = self._fire(timer)
+                if inspect.isawaitable(result):
+                    self._hand_off(result)
                 fired.append(timer)
             if jump and target != self.timestamp():
                 self._jump(target)
@@ -181,13 +268,23 @@ class Clock:
             self._firing = False
         return fired
 
-    def _fire(self, timer: Timer) -> None:
+    def _fire(self, timer: Timer) -> Any:
         if self.on_fire is None:
-            return
+            return None
         try:
-            self.on_fire(timer)
+            return self.on_fire(timer)
         except Exception:  # one broken timer must not stop the clock
             log.exception("timer %s (%s) failed", timer.id, timer.action)
+            return None
+
+    def _hand_off(self, awaitable: Awaitable[Any]) -> None:
+        if self.spawn is not None:
+            self.spawn(awaitable)
+            return
+        log.warning("no spawn for an awaitable timer result; dropped")
+        close = getattr(awaitable, "close", None)
+        if close is not None:
+            close()
 
     # -- timers ------------------------------------------------------------------------------
     def schedule(

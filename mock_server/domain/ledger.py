@@ -2,14 +2,17 @@
 
 A ledger owns its clock (and the timers on it), its id generator, event log, journal, tokens,
 rate-limit windows and provider product registrations. Reset replaces the whole ledger with a fresh
-one; a snapshot is the ledger as JSON (journal, event log and rate windows left out) and back.
+one (``mock_server.domain.snapshot`` turns a ledger into JSON and back).
+
+Timer handlers may return an awaitable (a webhook attempt): the ledger runs those in the background
+(``spawn``) and keeps them in ``in_flight`` so an admin clock move can wait for them (``settle``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
-from dataclasses import asdict
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -24,11 +27,11 @@ if TYPE_CHECKING:
     from mock_server.domain.world import World
     from mock_server.settings import Settings
 
-__all__ = ["Ledger", "from_snapshot", "timer_action", "to_snapshot"]
+__all__ = ["Ledger", "timer_action"]
 
 log = logging.getLogger(__name__)
 
-TimerHandler = Callable[["Ledger", dict[str, Any]], None]
+TimerHandler = Callable[["Ledger", dict[str, Any]], Any]
 _TIMER_ACTIONS: dict[str, TimerHandler] = {}
 
 
@@ -49,7 +52,7 @@ class Ledger:
         self.tenant_id = tenant_id
         self.world = world
         self.settings = settings
-        self.clock = Clock(frozen=settings.frozen_clock, on_fire=self._fire)
+        self.clock = Clock(frozen=settings.frozen_clock, on_fire=self._fire, spawn=self.spawn)
         self.ids = IdGenerator(seed=f"{world.seed}:{tenant_id}")
         self.events = EventLog(settings.event_log_size)
         self.journal = Journal(settings.journal_size)
@@ -62,14 +65,41 @@ class Ledger:
         self.registrations: dict[str, dict[str, str]] = {
             slug: dict(items) for slug, items in world.registrations.items()
         }
+        # Webhooks (mock_server.domain.webhooks): subscriptions by id, deliveries by id (insertion order,
+        # bounded), the transport that makes the HTTP calls (set by the app), and attempts in flight.
+        self.subscriptions: dict[int, Any] = {}
+        self.deliveries: dict[str, Any] = {}
+        self.transport: Callable[..., Awaitable[Any]] | None = None
+        self.in_flight: set[asyncio.Task] = set()
 
     def schedule(self, at: float, action: str, payload: dict[str, Any], description: str) -> Timer:
         if action not in _TIMER_ACTIONS:
             raise KeyError(f"no handler for timer action {action!r}")
         return self.clock.schedule(at, action, payload, description=description, id=self.ids.opaque("tmr"))
 
-    def _fire(self, timer: Timer) -> None:
-        _TIMER_ACTIONS[timer.action](self, timer.payload)
+    def _fire(self, timer: Timer) -> Any:
+        return _TIMER_ACTIONS[timer.action](self, timer.payload)
+
+    def spawn(self, awaitable: Awaitable[Any]) -> None:
+        """Run a timer's awaitable in the background, on the running event loop."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            log.warning("no running event loop: a timer's background work was dropped")
+            getattr(awaitable, "close", lambda: None)()
+            return
+        task = loop.create_task(awaitable)
+        self.in_flight.add(task)
+        task.add_done_callback(self.in_flight.discard)
+
+    async def settle(self) -> None:
+        """Wait (at most the advance's bound) for background work already under way."""
+        pending = [task for task in self.in_flight if not task.done()]
+        if pending:
+            await asyncio.wait(pending, timeout=self.settings.webhook_advance_wait_seconds)
+
+    def has_timer_action(self, action: str) -> bool:
+        return action in _TIMER_ACTIONS
 
     def today(self) -> date:
         return self.clock.now().date()
@@ -83,45 +113,3 @@ class Ledger:
 @timer_action("oauth.token-expire")
 def _expire_token(ledger: Ledger, payload: dict[str, Any]) -> None:
     ledger.remove_token(payload["jti"])
-
-
-SNAPSHOT_FORMAT = "osigu-mock-snapshot"
-SNAPSHOT_VERSION = 1
-
-
-def to_snapshot(ledger: Ledger) -> dict[str, Any]:
-    """The ledger as JSON: everything a restore needs to carry on where it left off."""
-    return {
-        "format": SNAPSHOT_FORMAT,
-        "version": SNAPSHOT_VERSION,
-        "seed": ledger.world.seed,
-        "tenant_id": ledger.tenant_id,
-        "exported_at": ledger.clock.iso(),
-        "clock": {"timestamp": ledger.clock.timestamp(), "frozen": ledger.clock.frozen},
-        "ids": ledger.ids.state(),
-        "timers": [
-            {"id": t.id, "due": t.due, "action": t.action, "payload": t.payload, "description": t.description}
-            for t in ledger.clock.pending()
-        ],
-        "tokens": [asdict(t) for t in ledger.tokens.values()],
-        "registrations": {slug: dict(items) for slug, items in ledger.registrations.items()},
-    }
-
-
-def from_snapshot(ledger: Ledger, snapshot: dict[str, Any]) -> Ledger:
-    """Fill a fresh ledger from a snapshot (already checked against its schema and seed)."""
-    from mock_server.domain.oauth import Token
-
-    ledger.clock.set(now=snapshot["clock"]["timestamp"], frozen=snapshot["clock"]["frozen"])
-    ledger.ids.restore(snapshot["ids"])
-    for timer in snapshot["timers"]:
-        if timer["action"] not in _TIMER_ACTIONS:
-            raise KeyError(timer["action"])
-        ledger.clock.schedule(
-            timer["due"], timer["action"], timer["payload"], description=timer["description"], id=timer["id"]
-        )
-    for token in snapshot["tokens"]:
-        record = Token(**{**token, "scope": tuple(token["scope"])})
-        ledger.tokens[record.jti] = record
-    ledger.registrations = {slug: dict(items) for slug, items in snapshot["registrations"].items()}
-    return ledger

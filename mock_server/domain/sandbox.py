@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from functools import partial
 from typing import Any
 
 from mock_server.core.errors import ApiError, FieldError
 from mock_server.core.store import DEFAULT_TENANT, Store, UnknownTenant
-from mock_server.domain.ledger import Ledger, from_snapshot, to_snapshot
+from mock_server.domain import webhooks
+from mock_server.domain.ledger import Ledger
 from mock_server.domain.oauth import GRANT_TYPE, Client, Principal, Token, parse_basic, sign_jwt
+from mock_server.domain.snapshot import from_snapshot, to_snapshot
 from mock_server.domain.world import ALL_SCOPES, World, load_world
 from mock_server.settings import Settings
 
@@ -24,6 +27,7 @@ class Sandbox:
     def __init__(self, settings: Settings, world: World | None = None) -> None:
         self.settings = settings
         self.world = world or load_world(settings.seed)
+        self.transport: webhooks.Transport | None = None
         self.store: Store[Ledger] = Store(self._new_ledger)
         self.clients: dict[str, Client] = {}
         # access token -> (tenant id, jti, principal); the ledger holds the token itself, so a token
@@ -41,7 +45,15 @@ class Sandbox:
     def _new_ledger(self, tenant_id: str) -> Ledger:
         ledger = Ledger(tenant_id, self.world, self.settings)
         ledger.on_token_removed = self._forget_token
+        ledger.transport = self.transport
+        ledger.events.subscribe(partial(webhooks.dispatch, ledger))
         return ledger
+
+    def set_transport(self, transport: webhooks.Transport | None) -> None:
+        """What makes webhook HTTP calls, for every tenant (the app sets it while serving)."""
+        self.transport = transport
+        for _, ledger in self.store.items():
+            ledger.transport = transport
 
     def ledger(self, tenant_id: str = DEFAULT_TENANT) -> Ledger:
         try:
