@@ -1,0 +1,340 @@
+"""Signed webhooks delivered to a real receiver on loopback, retries on the mock clock."""
+
+from __future__ import annotations
+
+import threading
+
+import orjson
+import pytest
+
+from mock_server.app import create_app
+from mock_server.core.clock import parse_instant
+from mock_server.domain.webhooks import EVENT_TYPES
+from mock_server.settings import Settings
+from mock_server.webhooks import verify
+from tests.support.clients import CheckedClient, checker
+from tests.support.receiver import Receiver
+
+SUBSCRIPTIONS = "/webhooks/v1/subscriptions"
+
+
+@pytest.fixture
+def receiver():
+    with Receiver() as r:
+        yield r
+
+
+@pytest.fixture
+def auth(client):
+    return client.bearer("demo-clinic")
+
+
+def subscribe(client, auth, url, event_types=("*",)):
+    response = client.post(SUBSCRIPTIONS, json={"url": url, "event_types": list(event_types)}, headers=auth)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def trigger(client, event_type="authorization.created", provider="clinic-example", data=None):
+    body = {"event_type": event_type, "provider_slug": provider, **({"data": data} if data is not None else {})}
+    response = client.post("/__admin/events", json=body)
+    assert response.status_code == 201, response.text
+    return response.json()["event_id"]
+
+
+def settle(client):
+    """Advance 0 s: fire what is due and wait for attempts in flight (at most 2 s each)."""
+    return client.post("/__admin/clock/advance", json={"seconds": 0}).json()
+
+
+def deliveries(client, **params):
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    return client.get(f"/__admin/webhooks/deliveries?size=100&{query}").json()["content"]
+
+
+def mock_now(client) -> float:
+    return parse_instant(client.get("/__admin/clock").json()["now"])
+
+
+# -- subscriptions ---------------------------------------------------------------------------------
+def test_create_list_and_delete_a_subscription(client, auth, receiver):
+    created = subscribe(client, auth, receiver.url, ["authorization.*"])
+    assert created["signing_secret"].startswith("whsec_") and created["event_types"] == ["authorization.*"]
+    assert [s["id"] for s in client.get(SUBSCRIPTIONS, headers=auth).json()["content"]] == [created["id"]]
+    assert client.delete(f"{SUBSCRIPTIONS}/{created['id']}", headers=auth).status_code == 204
+    assert client.delete(f"{SUBSCRIPTIONS}/{created['id']}", headers=auth).status_code == 404
+    assert client.get(SUBSCRIPTIONS, headers=auth).json()["content"] == []
+
+
+def test_subscriptions_belong_to_their_provider(client, auth, receiver):
+    created = subscribe(client, auth, receiver.url)
+    pharmacy = client.bearer("demo-pharmacy")
+    assert client.get(SUBSCRIPTIONS, headers=pharmacy).json()["content"] == []
+    assert client.delete(f"{SUBSCRIPTIONS}/{created['id']}", headers=pharmacy).status_code == 404
+
+
+def test_any_scope_may_subscribe_but_a_token_is_needed(client, receiver):
+    readonly = client.bearer("demo-readonly")
+    assert (
+        client.post(SUBSCRIPTIONS, json={"url": receiver.url, "event_types": ["*"]}, headers=readonly).status_code
+        == 201
+    )
+    assert client.post(SUBSCRIPTIONS, json={"url": receiver.url, "event_types": ["*"]}).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("body", "path"),
+    [
+        ({"url": "ftp://127.0.0.1/x", "event_types": ["*"]}, "url"),
+        ({"url": "not a url", "event_types": ["*"]}, "url"),
+        ({"url": "http://example.com/hooks", "event_types": ["*"]}, "url"),
+        ({"url": "http://127.0.0.1:9/hooks", "event_types": ["invoice.*"]}, "event_types[0]"),
+        ({"url": "http://127.0.0.1:9/hooks", "event_types": []}, "event_types"),
+        ({"url": "http://127.0.0.1:9/hooks"}, "event_types"),
+    ],
+)
+def test_bad_subscriptions_are_422(client, auth, body, path):
+    response = client.post(SUBSCRIPTIONS, json=body, headers=auth)
+    assert response.status_code == 422
+    assert [e["path"] for e in response.json()["errors"]] == [path]
+
+
+def test_https_can_be_required_and_hosts_allowed():
+    settings = Settings(frozen_clock=True, require_https_webhooks=True, webhook_allow=("*",))
+    with CheckedClient(create_app(settings)) as client:
+        auth = client.bearer()
+        plain = client.post(SUBSCRIPTIONS, json={"url": "http://hooks.example/x", "event_types": ["*"]}, headers=auth)
+        assert plain.status_code == 422 and "https" in plain.json()["errors"][0]["message"]
+        secure = client.post(SUBSCRIPTIONS, json={"url": "https://hooks.example/x", "event_types": ["*"]}, headers=auth)
+        assert secure.status_code == 201
+
+
+# -- delivery --------------------------------------------------------------------------------------
+def test_a_delivery_is_signed_and_carries_the_documented_envelope(client, auth, receiver):
+    subscription = subscribe(client, auth, receiver.url)
+    event_id = trigger(client, "authorization.created")
+    settle(client)
+    [received] = receiver.wait_for(1)
+    timestamp = verify(
+        received.body, received.headers["x-osigu-signature"], subscription["signing_secret"], now=mock_now(client)
+    )
+    assert abs(timestamp - mock_now(client)) < 1
+    envelope = orjson.loads(received.body)
+    assert envelope["event_id"] == event_id and envelope["event_type"] == "authorization.created"
+    assert envelope["api_version"] == "2026-01-01" and envelope["environment"] == "sandbox"
+    assert envelope["provider"] == {"provider_id": 7001, "provider_slug": "clinic-example"}
+    assert received.headers["content-type"] == "application/json"
+    [delivery] = deliveries(client)
+    assert delivery["status"] == "DELIVERED" and delivery["attempts"][0]["status_code"] == 200
+    assert delivery["attempts"][0]["response_excerpt"] == '{"received": true}'
+
+
+def test_every_event_type_has_a_realistic_payload_that_matches_the_contract(client, auth, receiver):
+    subscribe(client, auth, receiver.url)
+    for event_type in EVENT_TYPES:
+        trigger(client, event_type)
+    settle(client)
+    received = receiver.wait_for(len(EVENT_TYPES))
+    validator = checker()._validator("#/components/schemas/WebhookEnvelope")
+    for item in received:
+        envelope = orjson.loads(item.body)
+        errors = [e.message for e in validator.iter_errors(envelope)]
+        assert not errors, (envelope["event_type"], errors)
+        assert envelope["data"], envelope["event_type"]
+    assert sorted(orjson.loads(r.body)["event_type"] for r in received) == sorted(EVENT_TYPES)
+
+
+def test_triggered_data_is_passed_through(client, auth, receiver):
+    subscribe(client, auth, receiver.url)
+    trigger(client, "authorization.rejected", data={"rejection_reason": "custom"})
+    settle(client)
+    assert orjson.loads(receiver.wait_for(1)[0].body)["data"] == {"rejection_reason": "custom"}
+
+
+def test_globs_choose_the_events_and_other_providers_events_stay_away(client, auth, receiver):
+    subscribe(client, auth, receiver.url, ["authorization.*"])
+    trigger(client, "dispensing.started")
+    trigger(client, "authorization.voided", provider="pharmacy-example")
+    trigger(client, "authorization.voided")
+    settle(client)
+    assert [orjson.loads(r.body)["event_type"] for r in receiver.wait_for(1)] == ["authorization.voided"]
+    assert len(deliveries(client)) == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "path"),
+    [
+        ({"event_type": "invoice.paid", "provider_slug": "clinic-example"}, "event_type"),
+        ({"event_type": "authorization.created", "provider_slug": "nobody"}, "provider_slug"),
+    ],
+)
+def test_triggering_an_unknown_event_or_provider_is_422(client, body, path):
+    response = client.post("/__admin/events", json=body)
+    assert response.status_code == 422 and response.json()["errors"][0]["path"] == path
+
+
+# -- retries ---------------------------------------------------------------------------------------
+def test_a_failing_receiver_sees_the_retry_schedule_then_the_delivery_is_abandoned(client, auth, receiver):
+    receiver.default_status = 500
+    subscribe(client, auth, receiver.url)
+    trigger(client)
+    settle(client)
+    start = parse_instant(deliveries(client)[0]["attempts"][0]["at"])
+    [delivery] = deliveries(client)
+    assert delivery["status"] == "RETRYING"
+    assert parse_instant(delivery["next_attempt_at"]) - start == 60
+    client.post("/__admin/clock/advance", json={"seconds": 72 * 3600})
+    [delivery] = deliveries(client)
+    offsets = [parse_instant(a["at"]) - start for a in delivery["attempts"]]
+    assert offsets == [0, 60, 360, 2160, 9360, 30960, 74160, 117360, 160560, 203760, 246960]
+    assert delivery["status"] == "ABANDONED" and delivery["next_attempt_at"] is None
+    assert all(a["status_code"] == 500 for a in delivery["attempts"])
+    assert len(receiver.received) == 11
+    # each attempt is stamped with the simulated time and signed with it
+    for item, attempt in zip(receiver.received, delivery["attempts"], strict=True):
+        t = int(item.headers["x-osigu-signature"].split(",")[0][2:])
+        assert t == int(parse_instant(attempt["at"]))
+
+
+def test_a_receiver_that_recovers_gets_the_delivery_on_the_next_retry(client, auth, receiver):
+    receiver.statuses.extend([503, 502])
+    subscribe(client, auth, receiver.url)
+    trigger(client)
+    settle(client)
+    client.post("/__admin/clock/advance", json={"seconds": 60})
+    assert deliveries(client)[0]["status"] == "RETRYING"
+    client.post("/__admin/clock/advance", json={"seconds": 300})
+    [delivery] = deliveries(client)
+    assert [a["status_code"] for a in delivery["attempts"]] == [503, 502, 200] and delivery["status"] == "DELIVERED"
+
+
+def test_a_dead_receiver_is_retried(client, auth):
+    subscribe(client, auth, "http://127.0.0.1:9/nothing-listens-here")
+    trigger(client)
+    settle(client)
+    [delivery] = deliveries(client)
+    assert delivery["status"] == "RETRYING" and delivery["attempts"][0]["status_code"] is None
+    assert delivery["attempts"][0]["error"]
+
+
+def test_no_answer_within_the_advance_bound_counts_as_a_failure(client, auth, receiver):
+    receiver.hold = threading.Event()
+    subscribe(client, auth, receiver.url)
+    trigger(client)
+    settle(client)  # waits at most 2 s of wall time for the held request
+    [delivery] = deliveries(client)
+    assert delivery["attempts"][0]["error"] == "no answer within 2 s"
+    assert delivery["status"] == "RETRYING"
+    receiver.hold.set()
+
+
+def test_deleting_the_subscription_cancels_its_pending_retries(client, auth, receiver):
+    receiver.default_status = 500
+    subscription = subscribe(client, auth, receiver.url)
+    trigger(client)
+    settle(client)
+    client.delete(f"{SUBSCRIPTIONS}/{subscription['id']}", headers=auth)
+    assert deliveries(client)[0]["status"] == "CANCELLED"
+    assert not [t for t in client.get("/__admin/timers").json()["content"] if t["action"] == "webhook.attempt"]
+    client.post("/__admin/clock/advance", json={"seconds": 3600})
+    assert len(receiver.received) == 1
+
+
+def test_pending_attempts_are_listed_as_timers(client, auth, receiver):
+    receiver.default_status = 500
+    subscribe(client, auth, receiver.url)
+    trigger(client)
+    settle(client)
+    [timer] = [t for t in client.get("/__admin/timers").json()["content"] if t["action"] == "webhook.attempt"]
+    assert "attempt 2 of authorization.created" in timer["description"]
+
+
+def test_redeliver_attempts_again_now(client, auth, receiver):
+    subscribe(client, auth, receiver.url)
+    trigger(client)
+    settle(client)
+    [delivery] = deliveries(client)
+    response = client.post(f"/__admin/webhooks/deliveries/{delivery['id']}/redeliver")
+    assert response.status_code == 202
+    settle(client)
+    [delivery] = deliveries(client)
+    assert len(delivery["attempts"]) == 2 and delivery["status"] == "DELIVERED"
+    assert len(receiver.received) == 2 and receiver.received[0].body == receiver.received[1].body
+    assert client.post("/__admin/webhooks/deliveries/dlv_nope/redeliver").status_code == 404
+
+
+def test_during_a_rotation_both_secrets_sign_until_the_old_one_retires(client, auth, receiver):
+    subscription = subscribe(client, auth, receiver.url)
+    old = subscription["signing_secret"]
+    rotated = client.post(
+        f"/__admin/webhooks/subscriptions/{subscription['id']}/rotate", json={"overlap_seconds": 3600}
+    )
+    assert rotated.status_code == 200
+    new = rotated.json()["signing_secret"]
+    assert new != old
+    trigger(client)
+    settle(client)
+    first = receiver.wait_for(1)[0]
+    assert first.headers["x-osigu-signature"].count("v1=") == 2
+    for secret in (old, new):
+        verify(first.body, first.headers["x-osigu-signature"], secret, now=mock_now(client))
+    client.post("/__admin/clock/advance", json={"seconds": 3601})
+    trigger(client)
+    settle(client)
+    second = receiver.wait_for(2)[1]
+    assert second.headers["x-osigu-signature"].count("v1=") == 1
+    verify(second.body, second.headers["x-osigu-signature"], new, now=mock_now(client))
+    with pytest.raises(Exception, match="no v1= signature matches"):
+        verify(second.body, second.headers["x-osigu-signature"], old, now=mock_now(client))
+    assert client.get(SUBSCRIPTIONS, headers=client.bearer()).json()["content"][0]["signing_secret"] == new
+
+
+def test_rotating_an_unknown_subscription_is_404(client):
+    assert client.post("/__admin/webhooks/subscriptions/424242/rotate").status_code == 404
+
+
+# -- slow receivers never hold anything up ---------------------------------------------------------
+def test_a_slow_receiver_delays_neither_api_responses_nor_other_subscriptions(client, auth):
+    with Receiver() as slow, Receiver() as fast:
+        slow.hold = threading.Event()
+        subscribe(client, auth, slow.url)
+        subscribe(client, auth, fast.url)
+        order: list[str] = []
+        trigger(client)
+        # The ticker starts both attempts in the background; the slow one is now held.
+        assert slow.holding.wait(10)
+        order.append("slow receiver holds its request")
+        assert client.get("/v1/sponsors", headers=auth).status_code == 200
+        assert (
+            client.post(
+                "/__admin/events", json={"event_type": "dispensing.started", "provider_slug": "clinic-example"}
+            ).status_code
+            == 201
+        )
+        order.append("api answered")
+        assert len(fast.wait_for(2)) == 2
+        order.append("other subscription got both events")
+        assert not slow.hold.is_set()
+        slow.hold.set()
+        order.append("slow receiver released")
+        assert order == [
+            "slow receiver holds its request",
+            "api answered",
+            "other subscription got both events",
+            "slow receiver released",
+        ]
+
+
+def test_subscriptions_and_deliveries_survive_a_snapshot(client, auth, receiver):
+    receiver.default_status = 500
+    subscribe(client, auth, receiver.url)
+    trigger(client)
+    settle(client)
+    snapshot = client.get("/__admin/snapshot").json()
+    client.post("/__admin/reset")
+    assert deliveries(client) == []
+    client.post("/__admin/snapshot", json=snapshot)
+    receiver.default_status = 200
+    client.post("/__admin/clock/advance", json={"seconds": 60})
+    [delivery] = deliveries(client)
+    assert [a["status_code"] for a in delivery["attempts"]] == [500, 200]
