@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mock_server.admin import routes as admin_routes
-from mock_server.api import catalogs, oauth, sponsors, system, webhooks
+from mock_server.api import authorizations, catalogs, challenges, oauth, otp, sponsors, system, webhooks
 from mock_server.api._http import error_response
 from mock_server.core.errors import ApiError
 from mock_server.delivery import HttpTransport
@@ -69,7 +69,16 @@ def create_app(settings: Settings | None = None, sandbox: Sandbox | None = None)
     settings = settings or Settings()
     sandbox = sandbox or Sandbox(settings)
 
-    routes = [*system.routes, *oauth.routes, *sponsors.routes, *catalogs.routes, *webhooks.routes]
+    routes = [
+        *system.routes,
+        *oauth.routes,
+        *otp.routes,
+        *sponsors.routes,
+        *catalogs.routes,
+        *authorizations.routes,
+        *webhooks.routes,
+        *challenges.routes,
+    ]
     if settings.admin_enabled:
         routes += admin_routes.routes
 

@@ -117,9 +117,14 @@ class Contract:
         props: dict[str, Any] = {}
         if not isinstance(node, dict):
             return props
-        for sub in node.get("allOf", []):
-            props.update(self.properties(sub))
-        props.update(node.get("properties", {}))
+        layers = [self.properties(sub) for sub in node.get("allOf", [])] + [node.get("properties", {})]
+        for layer in layers:
+            for name, prop in layer.items():
+                # allOf narrows a property (a page's content items): merge, do not replace
+                if name in props and isinstance(props[name], dict) and isinstance(prop, dict):
+                    props[name] = {**self.resolve(props[name]), **prop}
+                else:
+                    props[name] = prop
         return props
 
     def response_schemas(self, op: dict[str, Any]) -> list[Any]:
@@ -144,9 +149,43 @@ class Contract:
                     props.update(self.properties(media.get("schema", {})))
         return props
 
+    def operation_at(self, method: str, path: str) -> tuple[str, dict[str, Any]] | None:
+        for op_id, (op_method, op_path, op) in self.operations.items():
+            if op_method == method.upper() and _shape(op_path) == _shape(path):
+                return op_id, op
+        return None
+
     def paths_of(self, method: str, path: str) -> bool:
         shapes = {_shape(p): item for p, item in self.document.get("paths", {}).items()}
         return method.lower() in shapes.get(_shape(path), {})
+
+
+def _note_schema_facts(contract, entry: dict[str, Any], confidence, source, backed, check) -> None:
+    """A field note that describes an embedded schema, "Title: a int64, b, c (x)": facts about that
+    schema's fields, when the contracts have a schema with that title."""
+    note = str(entry.get("note", ""))
+    title, sep, rest = note.partition(":")
+    if not sep or title.strip() not in contract.schemas:
+        return
+    title = title.strip()
+    props = contract.properties(contract.schemas[title])
+    depth, current, items = 0, "", []
+    for ch in rest:  # split on commas outside parentheses and braces
+        if ch in "({":
+            depth += 1
+        elif ch in ")}":
+            depth -= 1
+        if ch == "," and depth == 0:
+            items.append(current)
+            current = ""
+        else:
+            current += ch
+    items.append(current)
+    for item in items:
+        fname = field_name(item)
+        if fname:
+            backed.add((title, fname))
+            check(f"{title}:field:{fname}", f"{title}.{fname}", confidence, source, fname in props)
 
 
 def _example_keys(text: str) -> list[str]:
@@ -270,18 +309,47 @@ def measure(document: dict[str, Any] | None = None) -> Report:
                     alt.get("source_url", source),
                     alias_ok,
                 )
+                alias = contract.operation_at(op_fact.get("method", method), alt["path"])
+                if alias is None:
+                    continue
+                alias_id, alias_op = alias
+                backed_ops.add(alias_id)
+                alt_source = alt.get("source_url", source)
+                for kind, key, props in (
+                    ("request", "request_fields", contract.request_properties(alias_op)),
+                    ("response", "response_fields", contract.response_properties(alias_op)),
+                ):
+                    for fname in filter(None, (field_name(v) for v in alt.get(key, []))):
+                        backed.add((alias_id, fname))
+                        check(
+                            f"{alias_id}:{kind}-field:{fname}",
+                            f"{alt['path']} {kind} field {fname}",
+                            alt["confidence"],
+                            alt_source,
+                            fname in props,
+                        )
 
     # -- schemas ---------------------------------------------------------------------------------
     enums = facts.get("enums", {})
     for name, schema_fact in (facts.get("schemas") or {}).items():
-        if name not in contract.schemas:
-            continue
         confidence = schema_fact.get("confidence", "inferred")
         source = schema_fact.get("source_url") or ", ".join(schema_fact.get("source_urls", []))
+        for entry in schema_fact.get("fields", []):  # notes may describe an embedded schema we serve
+            _note_schema_facts(contract, entry, confidence, source, backed, check)
+        if name not in contract.schemas:
+            continue
         node = contract.resolve(contract.schemas[name])
         props = contract.properties(node)
         required = set(node.get("required", []))
         for entry in schema_fact.get("fields", []):
+            if str(entry.get("name", "")).startswith(("(", "...")):
+                continue
+            names = [field_name(part) for part in str(entry.get("name", "")).split("/")]
+            if len(names) > 1:  # "payment_type / status / products": existence only
+                for extra in filter(None, names):
+                    backed.add((name, extra))
+                    check(f"{name}:field:{extra}", f"{name}.{extra}", confidence, source, extra in props)
+                continue
             fname = field_name(entry.get("name"))
             if not fname or str(entry.get("name", "")).startswith(("(", "...")):
                 continue

@@ -4,8 +4,8 @@
   ``Osigu-Mock-Warning`` per leniency the route applied (a guide-style alias it accepted).
 - API requests (not ``/__admin``, ``/docs``, ``/openapi.json`` or ``/healthz``) are journalled in
   the tenant the request belonged to (known after authentication), else the default tenant.
-- A body over the limit is refused with 413 before the route runs when ``Content-Length`` says so,
-  and as soon as the limit is crossed when the body is streamed.
+- A body over the limit (1 MiB; 8 MiB for file uploads) is refused with 413 before the route runs
+  when ``Content-Length`` says so, and as soon as the limit is crossed when the body is streamed.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from mock_server.settings import Settings
 __all__ = ["RequestContextMiddleware"]
 
 UNJOURNALLED_PREFIXES = ("/__admin", "/docs", "/openapi.json", "/healthz")
+# Paths that take file uploads (pre-authorization indications): the larger body limit.
+UPLOAD_SUFFIXES = ("/indications",)
 
 
 class RequestContextMiddleware:
@@ -33,6 +35,7 @@ class RequestContextMiddleware:
         self.sandbox = sandbox
         self.settings = settings
         self.max_body_bytes = settings.max_body_bytes
+        self.max_upload_bytes = settings.max_upload_bytes
         # Request ids: a per-process prefix and a counter (unique, and cheaper than a uuid per request).
         self._prefix = uuid.uuid4().hex[:12]
         self._ids = itertools.count(1)
@@ -54,7 +57,7 @@ class RequestContextMiddleware:
         state["request_id"] = request_id
         started = time.perf_counter()
         status = {"code": 500}
-        limit = self.max_body_bytes
+        limit = self.max_upload_bytes if scope["path"].endswith(UPLOAD_SUFFIXES) else self.max_body_bytes
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -36,14 +36,17 @@ class Settings:
     sandbox_limits: bool = False
     # Tenants' clocks start frozen at the start-up wall time.
     frozen_clock: bool = False
-    # Largest request body accepted (413 above it).
+    # Largest request body accepted (413 above it); indication uploads (5 MiB files, Base64 or
+    # multipart) get the larger limit, and the route checks the file itself.
     max_body_bytes: int = 1 * MiB
+    max_upload_bytes: int = 8 * MiB
     token_ttl_seconds: int = 3600
     token_requests_per_minute: int = 10
     api_requests_per_minute: int = 50
     journal_size: int = 1_000
     event_log_size: int = 10_000
     delivery_log_size: int = 5_000
+    outbox_size: int = 1_000
     # Webhooks: plain http:// is a loopback convenience (OSIGU refuses it) unless this is set.
     require_https_webhooks: bool = False
     # Hosts webhook URLs may point at ("*": any host).

@@ -28,7 +28,8 @@ from mock_server.api._http import (
 from mock_server.core.clock import ClockRangeError, format_instant, parse_instant
 from mock_server.core.errors import ApiError, FieldError
 from mock_server.core.store import DEFAULT_TENANT
-from mock_server.domain import events, sponsors, webhooks
+from mock_server.domain import authorizations as authz
+from mock_server.domain import events, outbox, sponsors, verification, webhooks
 from mock_server.domain.oauth import Principal
 
 __all__ = ["TENANT_HEADER", "routes"]
@@ -163,8 +164,10 @@ async def explain(request: Request, tenant_id: str) -> Response:
             errors=[FieldError("beneficiary_id", "beneficiary_id or code is required")],
         )
     if beneficiary_id is None:
-        raise ApiError("MOCK-404-code-not-found", f"No authorization or prescription has the code {code!r}.")
-    return render(sponsors.explain(ledger.world, beneficiary_id, ledger.today()))
+        return render(authz.explain_code(ledger, code))
+    explained = sponsors.explain(ledger.world, beneficiary_id, ledger.today())
+    explained["next_outcome"] = ledger.next_outcomes.get(beneficiary_id, {}).get("outcome")
+    return render(explained)
 
 
 async def create_client(request: Request, tenant_id: str) -> Response:
@@ -266,6 +269,42 @@ async def rotate_secret(request: Request, tenant_id: str) -> Response:
     return render(webhooks.rotate_secret(ledger, subscription_id, float(body.get("overlap_seconds", 86400))))
 
 
+# -- pre-authorizations and verification -------------------------------------------------------------
+async def decide_request(request: Request, tenant_id: str) -> Response:
+    body = await read_json(request, "admin-decision-request")
+    ledger = sandbox_of(request).ledger(tenant_id)
+    decided = authz.decide(ledger, path_int(request, "request_id"), body["outcome"], body.get("reason"))
+    return render(authz.request_view(ledger, decided))
+
+
+async def sponsor_update(request: Request, tenant_id: str) -> Response:
+    body = await read_json(request, "admin-sponsor-update-request")
+    ledger = sandbox_of(request).ledger(tenant_id)
+    updated = authz.sponsor_update(ledger, path_int(request, "authorization_id"), body)
+    return render(authz.authorization_view(ledger, updated))
+
+
+async def decide_challenge(request: Request, tenant_id: str) -> Response:
+    body = await read_json(request, "admin-challenge-decision-request")
+    ledger, challenge = sandbox_of(request).challenge(request.path_params["challenge_id"])
+    decided = verification.decide(ledger, challenge.challenge_id, body["outcome"])
+    return render(decided.view(str(request.base_url)))
+
+
+async def next_outcome(request: Request, tenant_id: str) -> Response:
+    body = await read_json(request, "admin-next-outcome-request")
+    ledger = sandbox_of(request).ledger(tenant_id)
+    beneficiary_id = path_int(request, "beneficiary_id")
+    return render(authz.force_next_outcome(ledger, beneficiary_id, body["outcome"], body.get("reason")))
+
+
+async def list_outbox(request: Request, tenant_id: str) -> Response:
+    ledger = sandbox_of(request).ledger(tenant_id)
+    params = query(request)
+    items = outbox.items(ledger, kind=query_choice(request, "kind", ("OTP", "EMAIL")), to=params.get("to"))
+    return render_page(request, items)
+
+
 routes = [
     admin_route("/__admin/world", get=get_world),
     admin_route("/__admin/clients", post=create_client),
@@ -281,4 +320,9 @@ routes = [
     admin_route("/__admin/webhooks/deliveries", get=list_deliveries),
     admin_route("/__admin/webhooks/deliveries/{delivery_id}/redeliver", post=redeliver),
     admin_route("/__admin/webhooks/subscriptions/{subscription_id}/rotate", post=rotate_secret),
+    admin_route("/__admin/authorization-requests/{request_id}/decision", post=decide_request),
+    admin_route("/__admin/authorizations/{authorization_id}/sponsor-update", post=sponsor_update),
+    admin_route("/__admin/challenges/{challenge_id}/decision", post=decide_challenge),
+    admin_route("/__admin/beneficiaries/{beneficiary_id}/next-outcome", post=next_outcome),
+    admin_route("/__admin/outbox", get=list_outbox),
 ]

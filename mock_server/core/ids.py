@@ -71,6 +71,10 @@ class IdGenerator:
         alphabet = string.ascii_letters + string.digits
         return "".join(self._rng.choice(alphabet) for _ in range(nbytes))
 
+    def digits(self, count: int) -> str:
+        """``count`` random decimal digits (one-time codes)."""
+        return "".join(self._rng.choice(string.digits) for _ in range(count))
+
     def authorization_code(self) -> str:
         return self._unique(lambda: self._rng.choice(_LETTERS) + "".join(self._rng.choice(_ALNUM) for _ in range(8)))
 

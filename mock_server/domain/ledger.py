@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -71,6 +72,20 @@ class Ledger:
         self.deliveries: dict[str, Any] = {}
         self.transport: Callable[..., Awaitable[Any]] | None = None
         self.in_flight: set[asyncio.Task] = set()
+        # Pre-authorizations (mock_server.domain.authorizations): requests and authorizations by id,
+        # every redeemable code -> (kind, id), units used per beneficiary/plan/product type/month,
+        # one-shot outcomes forced by the admin plane.
+        self.authorization_requests: dict[int, Any] = {}
+        self.authorizations: dict[int, Any] = {}
+        self.codes: dict[str, tuple[str, int]] = {}
+        self.benefit_usage: dict[str, int] = {}
+        self.next_outcomes: dict[int, dict[str, Any]] = {}
+        # Verification: OTPs by id, verification tokens, challenges by id, and the outbox.
+        self.otps: dict[str, Any] = {}
+        self.otp_tokens: dict[str, Any] = {}
+        self.challenges: dict[str, Any] = {}
+        self.on_challenge_opened: Callable[[str], None] | None = None
+        self.outbox: deque[dict[str, Any]] = deque(maxlen=settings.outbox_size)
 
     def schedule(self, at: float, action: str, payload: dict[str, Any], description: str) -> Timer:
         if action not in _TIMER_ACTIONS:

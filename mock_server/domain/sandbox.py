@@ -28,6 +28,7 @@ class Sandbox:
         self.settings = settings
         self.world = world or load_world(settings.seed)
         self.transport: webhooks.Transport | None = None
+        self._challenge_index: dict[str, str] = {}
         self.store: Store[Ledger] = Store(self._new_ledger)
         self.clients: dict[str, Client] = {}
         # access token -> (tenant id, jti, principal); the ledger holds the token itself, so a token
@@ -47,7 +48,19 @@ class Sandbox:
         ledger.on_token_removed = self._forget_token
         ledger.transport = self.transport
         ledger.events.subscribe(partial(webhooks.dispatch, ledger))
+        ledger.on_challenge_opened = partial(self._index_challenge, tenant_id)
         return ledger
+
+    def _index_challenge(self, tenant_id: str, challenge_id: str) -> None:
+        self._challenge_index[challenge_id] = tenant_id
+
+    def challenge(self, challenge_id: str):
+        """A challenge by id, whatever its tenant (challenge URLs work without a tenant header)."""
+        tenant_id = self._challenge_index.get(challenge_id)
+        ledger = self.store.find(tenant_id) if tenant_id is not None else None
+        if ledger is None or challenge_id not in ledger.challenges:
+            raise ApiError("MOCK-404-challenge-not-found", f"No challenge {challenge_id!r}.")
+        return ledger, ledger.challenges[challenge_id]
 
     def set_transport(self, transport: webhooks.Transport | None) -> None:
         """What makes webhook HTTP calls, for every tenant (the app sets it while serving)."""
@@ -107,6 +120,8 @@ class Sandbox:
         self.store.replace(tenant_id, ledger)
         for token in ledger.tokens.values():
             self._index_token(token, tenant_id)
+        for challenge_id in ledger.challenges:
+            self._index_challenge(tenant_id, challenge_id)
         return ledger
 
     def _forget_tokens_of(self, ledger: Ledger) -> None:

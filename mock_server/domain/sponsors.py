@@ -226,6 +226,7 @@ def _rule_view(sponsor: Sponsor, product_type: str) -> dict[str, Any]:
             "otp_required": {"complete_authorization": False, "dispense": False},
             "biometric_required": {"complete_authorization": False, "dispense": False},
             "required_documents": [],
+            "max_lines_per_authorization": None,
         }
     return {
         "product_type": product_type,
@@ -240,6 +241,7 @@ def _rule_view(sponsor: Sponsor, product_type: str) -> dict[str, Any]:
             "dispense": rule.dispense == "BIOMETRIC",
         },
         "required_documents": list(rule.required_documents),
+        "max_lines_per_authorization": rule.max_lines_per_authorization,
     }
 
 

@@ -117,6 +117,7 @@ class ProductTypeRule:
     complete_authorization: str  # NONE | OTP | BIOMETRIC
     dispense: str
     required_documents: tuple[str, ...]
+    max_lines_per_authorization: int | None = None
 
 
 @dataclass(frozen=True)
@@ -218,6 +219,7 @@ class World:
     families: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
     personas_by_beneficiary: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
     diagnosis_codes: frozenset = frozenset()
+    products_by_id: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
 
     def provider(self, slug: str) -> Provider | None:
         return self.providers.get(slug)
@@ -303,7 +305,12 @@ def _sponsors(raw: dict) -> dict[str, Sponsor]:
     for s in raw["sponsors"]:
         rules = {
             pt: ProductTypeRule(
-                pt, r["coverage_type"], r["complete_authorization"], r["dispense"], tuple(r["required_documents"])
+                pt,
+                r["coverage_type"],
+                r["complete_authorization"],
+                r["dispense"],
+                tuple(r["required_documents"]),
+                r.get("max_lines_per_authorization"),
             )
             for pt, r in s["product_types"].items()
         }
@@ -476,4 +483,5 @@ def load_world(seed: int = DEFAULT_SEED) -> World:
         families=MappingProxyType({k: tuple(v) for k, v in families.items()}),
         personas_by_beneficiary=MappingProxyType({p.beneficiary_id: p for p in personas}),
         diagnosis_codes=frozenset(d.code for d in diagnoses),
+        products_by_id=MappingProxyType({p.product_id: p for p in products.values()}),
     )

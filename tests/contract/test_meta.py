@@ -137,9 +137,7 @@ def test_every_catalogue_code_is_reachable_from_some_operation():
     }
     # Route-level codes the exception handlers answer for any path.
     used |= {"MOCK-404-route-not-found", "MOCK-405-method-not-allowed", "MOCK-500-internal"}
-    # Documented for operations that arrive in later issues.
-    pending = {"071-104"}
-    assert set(catalogue()) - used == pending
+    assert set(catalogue()) - used == set()
 
 
 def test_schema_files_are_valid_2020_12_with_id_title_and_confidence():

@@ -1,0 +1,32 @@
+"""One-time passwords: ``/otp/generate`` and ``/otp/validate`` (aliases ``/v1/otp/send``, ``/v1/otp/validate``)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from mock_server.api._http import api_route, read_json, render, sandbox_of
+from mock_server.domain import otp
+from mock_server.domain.oauth import Principal
+
+__all__ = ["routes"]
+
+
+async def generate(request: Request, principal: Principal) -> Response:
+    body = await read_json(request, "otp-generate-request")
+    ledger = sandbox_of(request).ledger(principal.tenant_id)
+    return render(otp.generate(ledger, body["beneficiary_id"], body["sponsor_slug"], body.get("channel", "SMS")), 201)
+
+
+async def validate(request: Request, principal: Principal) -> Response:
+    body = await read_json(request, "otp-validate-request")
+    ledger = sandbox_of(request).ledger(principal.tenant_id)
+    return render(otp.validate(ledger, body["otp_id"], body["code"]))
+
+
+routes = [
+    api_route("/otp/generate", post=generate),
+    api_route("/v1/otp/send", post=generate),
+    api_route("/otp/validate", post=validate),
+    api_route("/v1/otp/validate", post=validate),
+]
