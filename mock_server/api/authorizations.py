@@ -68,6 +68,7 @@ async def attach_indication(request: Request, principal: Principal) -> Response:
     return render(
         {
             "id": document.id,
+            "authorization_request_id": request_id,
             "document_type": document.document_type,
             "file_name": document.file_name,
             "content_type": document.content_type,
@@ -81,7 +82,7 @@ async def attach_indication(request: Request, principal: Principal) -> Response:
 async def _read_multipart(request: Request) -> tuple[str, str, bytes]:
     """``document_type`` and ``file`` from a multipart body (temporary files closed on the way out)."""
     try:
-        async with request.form(max_files=1, max_fields=10) as form:
+        async with request.form(max_files=10, max_fields=1000) as form:  # extra parts are ignored
             upload = form.get("file")
             document_type = form.get("document_type")
             has_file = upload is not None and not isinstance(upload, str)

@@ -153,9 +153,11 @@ class Sandbox:
                 "MOCK-422-validation-failed",
                 errors=[FieldError("scope", f"unknown scope {s!r}; known: {' '.join(ALL_SCOPES)}") for s in unknown],
             )
-        new_id = client_id or f"{provider_slug}-{ledger.ids.opaque('cli')[4:14].lower()}"
-        if new_id in self.clients:
+        if client_id is not None and client_id in self.clients:
             raise ApiError("MOCK-422-validation-failed", errors=[FieldError("client_id", "is already taken")])
+        new_id = client_id
+        while new_id is None or new_id in self.clients:  # clients outlive resets, the id sequence does not
+            new_id = f"{provider_slug}-{ledger.ids.opaque('cli')[4:14].lower()}"
         secret = client_secret or ledger.ids.token(32)
         return self._add_client(Client(new_id, secret, provider_slug, scopes, tenant_id))
 

@@ -181,3 +181,10 @@ def test_new_client_gets_chosen_scopes_and_a_known_provider(sandbox):
     assert issued["scope"] == "dispensing:read"
     assert code_of(lambda: sandbox.create_client("default", "nowhere")) == "MOCK-422-unknown-provider"
     assert code_of(lambda: sandbox.create_client("default", "pharmacy-example", "root")) == "MOCK-422-validation-failed"
+
+
+def test_generated_client_ids_stay_unique_across_resets(sandbox):
+    first = sandbox.create_client("default", "clinic-example")
+    sandbox.reset()
+    second = sandbox.create_client("default", "clinic-example")
+    assert first.client_id != second.client_id
