@@ -660,3 +660,35 @@ def test_request_timestamps_follow_the_mock_clock(client, auth):
     created = initiate(client, client.bearer(), guide_body())
     assert created["created_at"] == "2027-05-05T10:00:00.000Z"
     assert datetime.fromisoformat(created["created_at"].replace("Z", "+00:00")).year == 2027
+
+
+@pytest.mark.parametrize(
+    ("beneficiary", "sponsor", "product", "documents", "extra"),
+    [
+        (
+            1000010,
+            "demo-insurer",
+            "MED-042",
+            ("PRESCRIPTION",),
+            {
+                "professional_license_number": "GT-1",
+                "service_type_code": "OUTPATIENT",
+                "authorization_type": "PRESCRIPTION",
+            },
+        ),
+        (1000011, "async-sponsor", "MED-042", (), {}),
+        (1000012, "sponsor-sandbox-do", "LAB-HEMO", ("LAB_ORDER",), {}),
+        (1000013, "mutua-sandbox-es", "MED-042", (), {}),
+    ],
+    ids=["approved-gt", "approved-mx", "approved-do", "approved-es"],
+)
+def test_the_approved_persona_of_every_sponsor_is_approved(
+    client, auth, beneficiary, sponsor, product, documents, extra
+):
+    body = schema_body(beneficiary, sponsor, products=[{"product_code": product, "quantity": 2}], **extra)
+    created = ready_request(client, auth, body, documents=documents)
+    result = complete(client, auth, created["id"]).json()
+    if result["status"] == "PENDING_SPONSOR":  # the asynchronous sponsor decides on the clock
+        client.post("/__admin/clock/advance", json={"seconds": 30})
+        result = client.get(f"{REQUESTS}/{created['id']}", headers=client.bearer()).json()
+    assert result["status"] == "APPROVED" and result["authorizations"][0]["status"] == "READY"
