@@ -637,6 +637,15 @@ def _grant(
     ledger.authorizations[authorization.id] = authorization
     ledger.codes[authorization.code] = ("AUTHORIZATION", authorization.id)
     request.authorization_ids.append(authorization.id)
+    _schedule_expiry(ledger, authorization)
+    if not pending_review:
+        _emit_created(ledger, authorization)
+    return authorization
+
+
+def _schedule_expiry(ledger: Ledger, authorization: Authorization) -> None:
+    if authorization.expiry_timer_id:
+        ledger.clock.cancel(authorization.expiry_timer_id)
     timer = ledger.schedule(
         authorization.expires_at,
         "authorization.expire",
@@ -644,9 +653,17 @@ def _grant(
         f"authorization {authorization.code} expires",
     )
     authorization.expiry_timer_id = timer.id
-    if not pending_review:
-        _emit_created(ledger, authorization)
-    return authorization
+
+
+def _event_base(authorization: Authorization) -> dict[str, Any]:
+    """What every authorization.* event says about its authorization."""
+    return {
+        "authorization_id": authorization.id,
+        "authorization_code": authorization.code,
+        "authorization_request_id": authorization.authorization_request_id,
+        "beneficiary_id": authorization.beneficiary_id,
+        "sponsor_slug": authorization.sponsor_slug,
+    }
 
 
 def _emit_created(ledger: Ledger, authorization: Authorization) -> None:
@@ -655,11 +672,7 @@ def _emit_created(ledger: Ledger, authorization: Authorization) -> None:
         "authorization.created",
         authorization.provider_slug,
         {
-            "authorization_id": authorization.id,
-            "authorization_code": authorization.code,
-            "authorization_request_id": authorization.authorization_request_id,
-            "beneficiary_id": authorization.beneficiary_id,
-            "sponsor_slug": authorization.sponsor_slug,
+            **_event_base(authorization),
             "product_type": authorization.product_type,
             "products": [
                 {"product_code": line.product_code, "quantity": line.authorized_quantity, "posology": line.posology}
@@ -698,11 +711,7 @@ def _emit_voided(ledger: Ledger, authorization: Authorization) -> None:
         "authorization.voided",
         authorization.provider_slug,
         {
-            "authorization_id": authorization.id,
-            "authorization_code": authorization.code,
-            "authorization_request_id": authorization.authorization_request_id,
-            "beneficiary_id": authorization.beneficiary_id,
-            "sponsor_slug": authorization.sponsor_slug,
+            **_event_base(authorization),
             "voided_by": authorization.voided_by,
             "reason": authorization.void_reason,
             "voided_at": format_instant(authorization.updated_at),
@@ -870,26 +879,14 @@ def sponsor_update(ledger: Ledger, authorization_id: int, body: dict[str, Any]) 
         authorization.sponsor_notes = body["sponsor_notes"]
     if body.get("expires_at") is not None:
         authorization.expires_at = parse_instant(body["expires_at"])
-        if authorization.expiry_timer_id:
-            ledger.clock.cancel(authorization.expiry_timer_id)
-        timer = ledger.schedule(
-            authorization.expires_at,
-            "authorization.expire",
-            {"authorization_id": authorization.id},
-            f"authorization {authorization.code} expires",
-        )
-        authorization.expiry_timer_id = timer.id
+        _schedule_expiry(ledger, authorization)
     authorization.updated_at = ledger.clock.timestamp()
     events.emit(
         ledger,
         "authorization.updated",
         authorization.provider_slug,
         {
-            "authorization_id": authorization.id,
-            "authorization_code": authorization.code,
-            "authorization_request_id": authorization.authorization_request_id,
-            "beneficiary_id": authorization.beneficiary_id,
-            "sponsor_slug": authorization.sponsor_slug,
+            **_event_base(authorization),
             "changes": [
                 {
                     "authorization_product_id": line.id,
