@@ -169,8 +169,32 @@ def _note_schema_facts(contract, entry: dict[str, Any], confidence, source, back
         return
     title = title.strip()
     props = contract.properties(contract.schemas[title])
+    for fname in filter(None, map(field_name, _split_outside_brackets(rest))):
+        backed.add((title, fname))
+        check(f"{title}:field:{fname}", f"{title}.{fname}", confidence, source, fname in props)
+
+
+def _nested_note_facts(contract, owner: str, fname: str, prop, entry, confidence, source, backed, check) -> None:
+    """A field note "{a int64, b, c}" lists the fields of the object the field holds (of its items,
+    for an array): each must exist there, and the nested schema's fields it names are backed."""
+    note = str(entry.get("note", "")).strip()
+    if not note.startswith("{") or "}" not in note:
+        return
+    node = contract.resolve(prop)
+    if node.get("type") == "array" or "array" in (node.get("type") or []):
+        node = contract.resolve(node.get("items", {}))
+    title = node.get("title") if isinstance(node, dict) else None
+    props = contract.properties(node)
+    for name in filter(None, map(field_name, _split_outside_brackets(note[1 : note.rfind("}")]))):
+        if title:
+            backed.add((title, name))
+        check(f"{owner}:field:{fname}.{name}", f"{owner}.{fname}.{name}", confidence, source, name in props)
+
+
+def _split_outside_brackets(text: str) -> list[str]:
+    """``"a, b (x, y), c{d, e}"`` -> ``["a", " b (x, y)", " c{d, e}"]``."""
     depth, current, items = 0, "", []
-    for ch in rest:  # split on commas outside parentheses and braces
+    for ch in text:
         if ch in "({":
             depth += 1
         elif ch in ")}":
@@ -181,11 +205,7 @@ def _note_schema_facts(contract, entry: dict[str, Any], confidence, source, back
         else:
             current += ch
     items.append(current)
-    for item in items:
-        fname = field_name(item)
-        if fname:
-            backed.add((title, fname))
-            check(f"{title}:field:{fname}", f"{title}.{fname}", confidence, source, fname in props)
+    return items
 
 
 def _example_keys(text: str) -> list[str]:
@@ -210,6 +230,22 @@ def _check_example(contract, op_id, node, example, prefix, backed, check, confid
             _check_example(contract, op_id, props[key], value, f"{prefix}{key}.", backed, check, confidence, source)
 
 
+def _per_path(contract: Contract, op_facts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A fact documenting one operation at several paths (``paths: [/ehr/v1/..., /ehr/v2/...]``) as one
+    fact per path, each about the operation the contracts serve there (the fact's own operationId
+    when none is, so that its path check fails)."""
+    out = []
+    for op_fact in op_facts:
+        paths, method = op_fact.get("paths"), op_fact.get("method")
+        if not (isinstance(paths, list) and method):
+            out.append(op_fact)
+            continue
+        for path in paths:
+            found = contract.operation_at(method, path)
+            out.append({**op_fact, "path": path, "operation_id": found[0] if found else op_fact.get("operation_id")})
+    return out
+
+
 def _shape(path: str) -> str:
     return re.sub(r"\{[^}]+\}", "{}", path)
 
@@ -232,7 +268,7 @@ def measure(document: dict[str, Any] | None = None) -> Report:
             checks.append((Fact(fact_id, description, confidence, source), ok))
 
     # -- operations ------------------------------------------------------------------------------
-    for op_fact in facts.get("operations", []):
+    for op_fact in _per_path(contract, facts.get("operations", [])):
         op_id = op_fact.get("operation_id", "")
         if op_id not in contract.operations:
             continue
@@ -241,8 +277,9 @@ def measure(document: dict[str, Any] | None = None) -> Report:
         source = op_fact.get("source_url") or ", ".join(op_fact.get("source_urls", []))
         backed_ops.add(op_id)
         if op_fact.get("path") and op_fact.get("method"):
+            several = ":" + op_fact["path"] if op_fact.get("paths") else ""  # one fact id per documented path
             check(
-                f"{op_id}:path",
+                f"{op_id}:path{several}",
                 f"{op_fact['method']} {op_fact['path']}",
                 confidence,
                 source,
@@ -358,6 +395,7 @@ def measure(document: dict[str, Any] | None = None) -> Report:
             check(f"{name}:field:{fname}", f"{name}.{fname}", confidence, source, prop is not None)
             if prop is None:
                 continue
+            _nested_note_facts(contract, name, fname, props[fname], entry, confidence, source, backed, check)
             fact_type = str(entry.get("type", ""))
             expected = "array" if fact_type.endswith("[]") else _JSON_TYPES.get(fact_type)
             if expected:

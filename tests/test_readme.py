@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
+
 from mock_server.domain.world import load_world
+from tests.support.served import ServedMock
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 
@@ -31,3 +39,39 @@ def test_every_persona_is_in_the_table_with_its_id_sponsor_and_behaviour():
         assert cells[1] == persona.sponsor_slug and cells[3] == persona.behaviour
         beneficiary = world.beneficiary(persona.beneficiary_id)
         assert beneficiary.document_number in cells[2] or beneficiary.member_id in cells[2]
+
+
+def _sh_block(heading: str) -> str:
+    return re.search(rf"\n## {re.escape(heading)}\n.*?```sh\n(.*?)```", README, re.S).group(1)
+
+
+def _json_values(text: str) -> list:
+    """Every JSON value in ``text`` (curl -s prints bodies without newlines between them)."""
+    decoder, values, index = json.JSONDecoder(), [], 0
+    while index < len(text):
+        if text[index].isspace():
+            index += 1
+            continue
+        value, index = decoder.raw_decode(text, index)
+        values.append(value)
+    return values
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="the README's flow is written for curl")
+def test_the_readme_eprescription_flow_runs_as_written_over_http():
+    """Create a patient, issue a v1.1 prescription, email it, read the email in the outbox: the README's own
+    shell block, run by bash and curl against the mock served on loopback."""
+    script = _sh_block("E-prescriptions")
+    assert "MOCK=http://127.0.0.1:8080\n" in script
+    env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")}
+    with ServedMock() as mock:
+        script = script.replace("MOCK=http://127.0.0.1:8080\n", f"MOCK={mock.url}\n")
+        done = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, env=env, timeout=60
+        )
+    assert done.returncode == 0, done.stderr
+    sent, outbox = _json_values(done.stdout)
+    assert sent["status"] == "DELIVERED" and sent["email"] == "ana.perez@example.com"
+    [email] = outbox["content"]
+    assert email["kind"] == "EMAIL" and email["to"] == "ana.perez@example.com"
+    assert email["id"] == sent["outbox_id"] and sent["prescription_code"] in email["body"]

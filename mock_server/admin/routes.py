@@ -29,7 +29,7 @@ from mock_server.core.clock import ClockRangeError, format_instant, parse_instan
 from mock_server.core.errors import ApiError, FieldError
 from mock_server.core.store import DEFAULT_TENANT
 from mock_server.domain import authorizations as authz
-from mock_server.domain import events, outbox, sponsors, verification, webhooks
+from mock_server.domain import codes, events, outbox, sponsors, verification, webhooks
 from mock_server.domain.oauth import Principal
 
 __all__ = ["TENANT_HEADER", "routes"]
@@ -164,7 +164,7 @@ async def explain(request: Request, tenant_id: str) -> Response:
             errors=[FieldError("beneficiary_id", "beneficiary_id or code is required")],
         )
     if beneficiary_id is None:
-        return render(authz.explain_code(ledger, code))
+        return render(codes.explain(ledger, code))
     explained = sponsors.explain(ledger.world, beneficiary_id, ledger.today())
     explained["next_outcome"] = ledger.next_outcomes.get(beneficiary_id, {}).get("outcome")
     return render(explained)

@@ -19,6 +19,7 @@ from starlette.routing import Route
 from mock_server.core import contracts
 from mock_server.core.errors import ApiError, FieldError
 from mock_server.core.pagination import PageRequest, paginate
+from mock_server.domain.ledger import Ledger
 from mock_server.domain.oauth import Principal, required_scope
 from mock_server.domain.sandbox import Sandbox
 
@@ -82,6 +83,11 @@ QUERY_KEY = "osigu.query"
 
 def sandbox_of(request: Request) -> Sandbox:
     return request.scope[SANDBOX_KEY]
+
+
+def ledger_of(request: Request, principal: Principal) -> Ledger:
+    """The ledger of the tenant the caller's token belongs to."""
+    return sandbox_of(request).ledger(principal.tenant_id)
 
 
 def query(request: Request) -> dict[str, str]:

@@ -8,6 +8,7 @@ from starlette.responses import Response
 
 from mock_server.api._http import (
     api_route,
+    ledger_of,
     media_type,
     path_int,
     query,
@@ -16,7 +17,6 @@ from mock_server.api._http import (
     read_json,
     render,
     render_page,
-    sandbox_of,
     strict,
     warn,
 )
@@ -30,17 +30,13 @@ __all__ = ["routes"]
 AUTHORIZATION_STATUSES = ("PENDING_REVIEW", "READY", "PARTIALLY_CLAIMED", "CLAIMED", "VOIDED", "PAID")
 
 
-def _ledger(request: Request, principal: Principal):
-    return sandbox_of(request).ledger(principal.tenant_id)
-
-
 def base_url(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
 async def initiate(request: Request, principal: Principal) -> Response:
     body = await read_json(request, "authorization-request-create")
-    ledger = _ledger(request, principal)
+    ledger = ledger_of(request, principal)
     created, warnings = authz.initiate(ledger, principal, body, strict=strict(request))
     warn(request, warnings)
     location = f"/arc/v1/authorization-requests/{created.id}"
@@ -48,7 +44,7 @@ async def initiate(request: Request, principal: Principal) -> Response:
 
 
 async def get_request(request: Request, principal: Principal) -> Response:
-    ledger = _ledger(request, principal)
+    ledger = ledger_of(request, principal)
     found = authz.request_of(ledger, principal.provider_slug, path_int(request, "request_id"))
     return render(authz.request_view(ledger, found))
 
@@ -63,7 +59,7 @@ async def attach_indication(request: Request, principal: Principal) -> Response:
         document_type = body["document_type"]
         file_name = body.get("file_name", "")
         content = authz.decode_base64(body["content_base64"])
-    ledger = _ledger(request, principal)
+    ledger = ledger_of(request, principal)
     document = authz.attach_indication(ledger, principal.provider_slug, request_id, document_type, file_name, content)
     return render(
         {
@@ -101,7 +97,7 @@ async def _read_multipart(request: Request) -> tuple[str, str, bytes]:
 async def complete(request: Request, principal: Principal) -> Response:
     request_id = path_int(request, "request_id")
     body = await read_json(request, "authorization-complete-request", required=False)
-    ledger = _ledger(request, principal)
+    ledger = ledger_of(request, principal)
     completed = authz.complete(ledger, principal.provider_slug, request_id, body, base_url(request))
     return render(authz.request_view(ledger, completed))
 
@@ -109,13 +105,13 @@ async def complete(request: Request, principal: Principal) -> Response:
 async def biometrics(request: Request, principal: Principal) -> Response:
     request_id = path_int(request, "request_id")
     body = await read_json(request, "biometric-reading-request")
-    ledger = _ledger(request, principal)
+    ledger = ledger_of(request, principal)
     found = authz.request_of(ledger, principal.provider_slug, request_id)
     return render(verification.read_biometric(ledger, found, body["type"], body["reading_base64"]), 201)
 
 
 async def list_authorizations(request: Request, principal: Principal) -> Response:
-    ledger = _ledger(request, principal)
+    ledger = ledger_of(request, principal)
     items = authz.list_authorizations(
         ledger,
         principal.provider_slug,
@@ -127,7 +123,7 @@ async def list_authorizations(request: Request, principal: Principal) -> Respons
 
 
 async def get_authorization(request: Request, principal: Principal) -> Response:
-    ledger = _ledger(request, principal)
+    ledger = ledger_of(request, principal)
     found = authz.authorization_of(ledger, principal.provider_slug, path_int(request, "authorization_id"))
     return render(authz.authorization_view(ledger, found))
 
@@ -135,7 +131,7 @@ async def get_authorization(request: Request, principal: Principal) -> Response:
 async def void_authorization(request: Request, principal: Principal) -> Response:
     authorization_id = path_int(request, "authorization_id")
     body = await read_json(request, "authorization-void-request", required=False)
-    ledger = _ledger(request, principal)
+    ledger = ledger_of(request, principal)
     voided = authz.void(ledger, principal.provider_slug, authorization_id, body.get("reason"))
     return render(authz.authorization_view(ledger, voided))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mock_server.api._http import api_route, query, read_json, render, render_page, sandbox_of, strict, warn
+from mock_server.api._http import api_route, ledger_of, query, read_json, render, render_page, sandbox_of, strict, warn
 from mock_server.domain import catalog
 from mock_server.domain.oauth import Principal
 
@@ -34,19 +34,19 @@ async def list_products(request: Request, principal: Principal) -> Response:
 
 async def list_provider_products(request: Request, principal: Principal) -> Response:
     product_type = _product_type(request)
-    ledger = sandbox_of(request).ledger(principal.tenant_id)
+    ledger = ledger_of(request, principal)
     items = catalog.provider_products(ledger, principal.provider_slug, product_type, query(request).get("query"))
     return render_page(request, items)
 
 
 async def register_provider_product(request: Request, principal: Principal) -> Response:
     body = await read_json(request, "provider-product-request")
-    ledger = sandbox_of(request).ledger(principal.tenant_id)
+    ledger = ledger_of(request, principal)
     return render(catalog.register_product(ledger, principal.provider_slug, body["product_code"]), status=201)
 
 
 async def remove_provider_product(request: Request, principal: Principal) -> Response:
-    ledger = sandbox_of(request).ledger(principal.tenant_id)
+    ledger = ledger_of(request, principal)
     catalog.remove_product(ledger, principal.provider_slug, request.path_params["product_code"])
     return Response(status_code=204)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mock_server.api._http import api_route, read_json, render, sandbox_of
+from mock_server.api._http import api_route, ledger_of, read_json, render
 from mock_server.domain import otp
 from mock_server.domain.oauth import Principal
 
@@ -14,13 +14,13 @@ __all__ = ["routes"]
 
 async def generate(request: Request, principal: Principal) -> Response:
     body = await read_json(request, "otp-generate-request")
-    ledger = sandbox_of(request).ledger(principal.tenant_id)
+    ledger = ledger_of(request, principal)
     return render(otp.generate(ledger, body["beneficiary_id"], body["sponsor_slug"], body.get("channel", "SMS")), 201)
 
 
 async def validate(request: Request, principal: Principal) -> Response:
     body = await read_json(request, "otp-validate-request")
-    ledger = sandbox_of(request).ledger(principal.tenant_id)
+    ledger = ledger_of(request, principal)
     return render(otp.validate(ledger, body["otp_id"], body["code"]))
 
 

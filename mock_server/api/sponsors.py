@@ -8,16 +8,23 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mock_server.api._http import api_route, path_int, query, read_json, render, render_page, sandbox_of, strict, warn
+from mock_server.api._http import (
+    api_route,
+    ledger_of,
+    path_int,
+    query,
+    read_json,
+    render,
+    render_page,
+    sandbox_of,
+    strict,
+    warn,
+)
 from mock_server.domain import sponsors
 from mock_server.domain.catalog import product_type_param
 from mock_server.domain.oauth import Principal
 
 __all__ = ["routes"]
-
-
-def _ledger(request: Request, principal: Principal):
-    return sandbox_of(request).ledger(principal.tenant_id)
 
 
 async def list_sponsors(request: Request, principal: Principal) -> Response:
@@ -31,13 +38,13 @@ async def list_forms(request: Request, principal: Principal) -> Response:
 
 async def search(request: Request, principal: Principal) -> Response:
     body = await read_json(request, "beneficiary-search-request")
-    ledger = _ledger(request, principal)
+    ledger = ledger_of(request, principal)
     return render(sponsors.search(ledger.world, request.path_params["sponsor_slug"], body, ledger.today()))
 
 
 async def list_dependants(request: Request, principal: Principal) -> Response:
     beneficiary_id = path_int(request, "beneficiary_id")
-    ledger = _ledger(request, principal)
+    ledger = ledger_of(request, principal)
     items = sponsors.dependants(ledger.world, request.path_params["sponsor_slug"], beneficiary_id, ledger.today())
     return render_page(request, items)
 

@@ -86,6 +86,10 @@ class Ledger:
         self.challenges: dict[str, Any] = {}
         self.on_challenge_opened: Callable[[str], None] | None = None
         self.outbox: deque[dict[str, Any]] = deque(maxlen=settings.outbox_size)
+        # ePrescription: the patient registry (by id and by document) and prescriptions by id.
+        self.patients: dict[int, Any] = {}
+        self.patients_by_document: dict[tuple[str, str], int] = {}
+        self.prescriptions: dict[int, Any] = {}
 
     def schedule(self, at: float, action: str, payload: dict[str, Any], description: str) -> Timer:
         if action not in _TIMER_ACTIONS:

@@ -13,7 +13,7 @@ from typing import Any
 
 from mock_server.core.errors import ApiError, FieldError
 from mock_server.core.store import DEFAULT_TENANT, Store, UnknownTenant
-from mock_server.domain import webhooks
+from mock_server.domain import patients, webhooks
 from mock_server.domain.ledger import Ledger
 from mock_server.domain.oauth import GRANT_TYPE, Client, Principal, Token, parse_basic, sign_jwt
 from mock_server.domain.snapshot import from_snapshot, to_snapshot
@@ -49,6 +49,7 @@ class Sandbox:
         ledger.transport = self.transport
         ledger.events.subscribe(partial(webhooks.dispatch, ledger))
         ledger.on_challenge_opened = partial(self._index_challenge, tenant_id)
+        patients.seed(ledger)
         return ledger
 
     def _index_challenge(self, tenant_id: str, challenge_id: str) -> None:

@@ -220,6 +220,8 @@ class World:
     personas_by_beneficiary: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
     diagnosis_codes: frozenset = frozenset()
     products_by_id: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    # The ePrescription registry's patients at seed time (plain dicts; tenants copy them).
+    patients: tuple = ()
 
     def provider(self, slug: str) -> Provider | None:
         return self.providers.get(slug)
@@ -484,4 +486,5 @@ def load_world(seed: int = DEFAULT_SEED) -> World:
         personas_by_beneficiary=MappingProxyType({p.beneficiary_id: p for p in personas}),
         diagnosis_codes=frozenset(d.code for d in diagnoses),
         products_by_id=MappingProxyType({p.product_id: p for p in products.values()}),
+        patients=tuple(MappingProxyType(p) for p in _yaml(root / "patients.yaml")["patients"]),
     )

@@ -2,7 +2,24 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.flows import complete, ready_request, schema_body
+from tests.support.prescribing import CO_OFFICE, PATIENTS, issue, v1_body, v11_body
 from tests.support.state import fingerprint
+
+V1_KEYS = {
+    "format",
+    "version",
+    "seed",
+    "tenant_id",
+    "exported_at",
+    "clock",
+    "ids",
+    "timers",
+    "tokens",
+    "registrations",
+    "subscriptions",
+    "deliveries",
+}
 
 
 def token_for(client, entry):
@@ -106,3 +123,49 @@ def test_a_bad_snapshot_is_422_and_changes_nothing(client, sandbox, change):
     response = client.post("/__admin/snapshot", json=change(snapshot))
     assert response.status_code == 422
     assert fingerprint(sandbox) == before
+
+
+def test_snapshot_round_trip_restores_prescriptions_patients_authorizations_and_the_outbox(client):
+    clinic, office = client.bearer("demo-clinic"), client.bearer(CO_OFFICE)
+    created = ready_request(client, clinic, schema_body())
+    [authorization] = complete(client, clinic, created["id"]).json()["authorizations"]
+    patient = client.post(
+        PATIENTS,
+        json={
+            "first_name": "ANA",
+            "last_name": "PEREZ",
+            "document_type": "CC",
+            "document_number": "55667788",
+            "date_of_birth": "1990-04-11",
+            "email": "ana@example.com",
+        },
+        headers=office,
+    ).json()
+    rx = issue(client, office, "v1.1", v11_body(patient["patient_id"]))
+    client.post(f"/ehr/v1/prescriptions/{rx['id']}/email", headers=office)
+    snapshot = client.get("/__admin/snapshot").json()
+    assert snapshot["version"] == 2
+    client.post("/__admin/reset")
+    assert client.get(f"/__admin/explain?code={rx['code']}").status_code == 404
+
+    assert client.post("/__admin/snapshot", json=snapshot).status_code == 200
+    assert client.get(f"/ehr/v1/prescriptions/{rx['id']}", headers=office).json() == rx
+    assert (
+        client.get(f"/arc/v1/authorizations/{authorization['id']}", headers=clinic).json()["code"]
+        == (authorization["code"])
+    )
+    assert client.get(f"{PATIENTS}?document_number=55667788", headers=office).json()["content"] == [patient]
+    assert client.get(f"/__admin/explain?code={rx['code']}").json()["code_type"] == "PRESCRIPTION"
+    [email] = client.get("/__admin/outbox?kind=EMAIL").json()["content"]
+    assert email["to"] == "ana@example.com"
+    # the prescription's expiry timer came back with it, and new records continue the sequences
+    assert any(t["action"] == "prescription.expire" for t in client.get("/__admin/timers").json()["content"])
+    assert issue(client, office, "v1", v1_body())["id"] == rx["id"] + 1
+
+
+def test_a_version_1_snapshot_still_restores_and_keeps_the_seeded_patients(client):
+    office = client.bearer(CO_OFFICE)
+    snapshot = client.get("/__admin/snapshot").json()
+    legacy = {k: v for k, v in snapshot.items() if k in V1_KEYS} | {"version": 1}
+    assert client.post("/__admin/snapshot", json=legacy).status_code == 200
+    assert client.get(f"{PATIENTS}?document_number=1000000001", headers=office).json()["content"]

@@ -36,3 +36,22 @@ def test_the_meter_notices_an_untagged_guess():
 def test_the_facts_copy_is_the_full_catalogue():
     facts = load_facts()
     assert {"operations", "schemas", "enums", "error_codes", "webhook_events", "conventions"} <= set(facts)
+
+
+def test_the_meter_checks_every_path_of_a_fact_that_documents_several_versions():
+    from mock_server.core.contracts import bundled_openapi
+
+    document = bundled_openapi()
+    del document["paths"]["/ehr/v1.1/prescriptions"]
+    missing = {f.id for f in measure(document).missing}
+    # createPrescription is documented at v1, v1.1 and v2; without a v1.1 operation its path is missing.
+    assert "createPrescription:path:/ehr/v1.1/prescriptions" in missing
+
+
+def test_the_meter_reads_the_fields_of_an_embedded_object_from_a_field_note():
+    from mock_server.core.contracts import bundled_openapi
+
+    document = bundled_openapi()
+    del document["components"]["schemas"]["PrescriptionPatient"]["properties"]["identity_document_code"]
+    missing = {f.id for f in measure(document).missing}
+    assert "PrescriptionResource:field:patient.identity_document_code" in missing

@@ -126,18 +126,36 @@ def test_error_responses_are_generated_from_the_catalogue():
     )
 
 
-def test_every_catalogue_code_is_reachable_from_some_operation():
+def _answered_codes() -> set[str]:
     document = contracts.openapi_document()
-    used = {
+    return {
         code
         for path, item in document["paths"].items()
         for m in METHODS
         if m in item
         for code in contracts.operation_error_codes(path, item[m])
     }
+
+
+def test_every_catalogue_code_is_reachable_from_some_operation():
+    used = _answered_codes()
     # Route-level codes the exception handlers answer for any path.
     used |= {"MOCK-404-route-not-found", "MOCK-405-method-not-allowed", "MOCK-500-internal"}
-    assert set(catalogue()) - used == set()
+    assert set(catalogue()) - used - set(_awaiting_operations()) == set()
+
+
+def _awaiting_operations() -> dict[str, str]:
+    raw = yaml.safe_load((contracts_dir() / "errors.yaml").read_text(encoding="utf-8"))
+    return {item["code"]: item["awaits"] for item in raw["errors"] if "awaits" in item}
+
+
+def test_a_code_awaiting_its_operations_is_raised_by_the_domain_and_answered_by_no_operation():
+    used = _answered_codes()
+    package = Path(__file__).resolve().parents[2] / "mock_server"
+    source = "\n".join(p.read_text(encoding="utf-8") for p in package.rglob("*.py"))
+    for code in _awaiting_operations():
+        assert code not in used, f"{code} is answered by an operation now: drop its `awaits`"
+        assert f'"{code}"' in source, f"{code} awaits operations but nothing raises it"
 
 
 def test_schema_files_are_valid_2020_12_with_id_title_and_confidence():

@@ -77,38 +77,39 @@ def test_every_operation_conforms(case):
     case.call_and_validate()
 
 
-# Stateful: scenarios follow the OpenAPI links of the pre-authorization workflow (create a request,
-# attach an indication, complete it, read it back, read its authorization, void it...), every check on
-# every step. The scenarios run on a document holding only that workflow, so each step has a fair
-# chance of following a link; the dictionaries in schemathesis.toml feed it the seeded world's values.
-def _workflow_document() -> dict:
+# Stateful: scenarios follow the OpenAPI links of a workflow, every check on every step: the
+# pre-authorization workflow (create a request, attach an indication, complete it, read it back, read its
+# authorization, void it...) and the e-prescription one (issue, read, email, void). Each runs on a document
+# holding only its workflow, so each step has a fair chance of following a link; the dictionaries in
+# schemathesis.toml feed it the seeded world's values.
+WORKFLOWS = {"pre-authorizations": "clinic-example", "ehr": "doctors-office-example"}
+
+
+def _workflow_document(tag: str) -> dict:
     from mock_server.core.contracts import bundled_openapi
 
     document = bundled_openapi(include_admin=False)
     document["paths"] = {
         path: item
         for path, item in document["paths"].items()
-        if any("pre-authorizations" in op.get("tags", []) for op in item.values() if isinstance(op, dict))
+        if any(tag in op.get("tags", []) for op in item.values() if isinstance(op, dict))
     }
     return document
 
 
-if TARGET.kind == "inprocess":
-    workflow_app = create_app(Settings(frozen_clock=True))
-    workflow_sandbox = workflow_app.state.sandbox
-    workflow = schemathesis.openapi.from_dict(_workflow_document(), config=config)
-    workflow.app = workflow_app
-
-    workflow_client = workflow_sandbox.create_client("default", "clinic-example")
-    workflow_basic = (
-        "Basic " + base64.b64encode(f"{workflow_client.client_id}:{workflow_client.client_secret}".encode()).decode()
-    )
-    workflow_token: dict[str, str] = {}
+def _workflow_machine(tag: str, provider_slug: str):
+    app = create_app(Settings(frozen_clock=True))
+    sandbox = app.state.sandbox
+    workflow = schemathesis.openapi.from_dict(_workflow_document(tag), config=config)
+    workflow.app = app
+    client = sandbox.create_client("default", provider_slug)
+    basic = "Basic " + base64.b64encode(f"{client.client_id}:{client.client_secret}".encode()).decode()
+    token: dict[str, str] = {}
 
     @workflow.auth(refresh_interval=None)  # no caching: each scenario has its own token
     class WorkflowCredentials:
         def get(self, case, context):
-            return workflow_token["value"]
+            return token["value"]
 
         def set(self, case, data, context):
             case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
@@ -117,14 +118,20 @@ if TARGET.kind == "inprocess":
         def setup(self):
             # Every scenario starts from the seeded world with one fresh token, and nothing else draws
             # from the ledger's generator, so Hypothesis can replay a scenario exactly.
-            workflow_sandbox.reset()
-            workflow_token["value"] = workflow_sandbox.issue_token(workflow_basic, "client_credentials")["access_token"]
+            sandbox.reset()
+            token["value"] = sandbox.issue_token(basic, "client_credentials")["access_token"]
 
-    def test_stateful_workflows_follow_the_links():
+    return Workflow
+
+
+if TARGET.kind == "inprocess":
+
+    @pytest.mark.parametrize("tag", list(WORKFLOWS))
+    def test_stateful_workflows_follow_the_links(tag):
         from schemathesis.generation.stateful import run_state_machine_as_test
 
         run_state_machine_as_test(
-            Workflow,
+            _workflow_machine(tag, WORKFLOWS[tag]),
             settings=settings(
                 max_examples=60,
                 stateful_step_count=8,
