@@ -43,7 +43,15 @@ class DominicanProvider:
         return f"+1 {area} {self.rng.randrange(200, 999)} {self.rng.randrange(10**4):04d}"
 
 
-def _document(country: str, fake: Any, rng: random.Random, dominican: DominicanProvider, age: int) -> tuple[str, str]:
+def _document(
+    country: str,
+    fake: Any,
+    rng: random.Random,
+    dominican: DominicanProvider,
+    age: int,
+    person: tuple[str, str, date, str],
+) -> tuple[str, str]:
+    """A document of the country's kind; ``person`` is ``(first name, last name, born, sex)``."""
     if country == "CO":
         if age < 18:
             return "TI", str(rng.randrange(10**9, 10**10))
@@ -59,10 +67,32 @@ def _document(country: str, fake: Any, rng: random.Random, dominican: DominicanP
         digits = rng.randrange(10**7)
         return "NIE", f"{prefix}{digits:07d}{check_letter(int(str('XYZ'.index(prefix)) + f'{digits:07d}'))}"
     if country == "MX":
-        return "CURP", fake.curp()
+        return "CURP", _curp(*person, fake.random)
     if country == "GT":
         return "DPI", f"{rng.randrange(10**12, 10**13)}"
     raise ValueError(f"no document rule for {country}")
+
+
+_CURP_CHARACTERS = "0123456789ABCDEFGHIJKLMNÑOPQRSTUVWXYZ"
+_CURP_STATES = ("AS", "BC", "CH", "CL", "DF", "GT", "JC", "MC", "MN", "NL", "OC", "PL", "QT", "SP", "VZ", "YN")
+_CONSONANTS = "BCDFGHJKLMNPQRSTVWXYZ"
+
+
+def _curp(first: str, last: str, born: date, sex: str, pick: random.Random) -> str:
+    """A CURP that agrees with the person: surname and name initials, birth date, sex, then a state, inner
+    consonants, the century digit or letter and the check digit. Built here rather than by faker, whose
+    CURPs take a birth date relative to today and would make the committed world depend on the day."""
+    surname, given = _ascii(last).replace(" ", "") or "X", _ascii(first).replace(" ", "") or "X"
+    vowel = next((c for c in surname[1:] if c in "AEIOU"), "X")
+    inner = [next((c for c in name[1:] if c in _CONSONANTS), "X") for name in (surname, "X", given)]
+    inner[1] = pick.choice(_CONSONANTS)  # the second surname is not modelled
+    body = (
+        f"{surname[0]}{vowel}{pick.choice('ABCDEFGHIJKLMNOPQRSTUVWXYZ')}{given[0]}"
+        f"{born:%y%m%d}{'M' if sex == 'FEMALE' else 'H'}{pick.choice(_CURP_STATES)}{''.join(inner)}"
+        f"{pick.choice('0123456789') if born.year < 2000 else pick.choice('ABCDEFGHIJ')}"
+    )
+    check = -sum((18 - i) * _CURP_CHARACTERS.index(c) for i, c in enumerate(body)) % 10
+    return f"{body.upper()}{check}"
 
 
 def _person(fake: Any, rng: random.Random, sex: str) -> tuple[str, str]:
@@ -107,7 +137,9 @@ def generate_beneficiaries(seed: int, sponsors: list[dict[str, Any]]) -> list[di
                 elif relationship == "CHILD" and family_name:
                     last = family_name
                 born = WORLD_DATE - timedelta(days=age * 365 + rng.randrange(0, 365))
-                document_type, document_number = _document(sponsor["country_code"], fake, rng, dominican, age)
+                document_type, document_number = _document(
+                    sponsor["country_code"], fake, rng, dominican, age, (first, last, born, sex)
+                )
                 beneficiary_id = next_id
                 next_id += 1
                 handle = _ascii(f"{first}.{last}".lower()).replace(" ", "")

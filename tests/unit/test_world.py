@@ -129,6 +129,14 @@ def test_documents_follow_each_sponsors_country(world):
     assert kinds["demo-insurer"] == {"DPI"}
 
 
+def test_a_curp_agrees_with_its_holders_birth_date_and_sex_so_the_world_never_depends_on_today(world):
+    curps = [b for b in world.beneficiaries.values() if b.document_type == "CURP"]
+    assert curps
+    for b in curps:
+        assert b.document_number[4:10] == date.fromisoformat(str(b.date_of_birth)).strftime("%y%m%d")
+        assert b.document_number[10] == ("M" if b.sex == "FEMALE" else "H")
+
+
 def test_catalogues_have_the_documented_sizes_and_prices_in_every_currency(world):
     by_type = Counter(p.product_type for p in world.products.values())
     assert sum(1 for code in world.products if code.startswith("MED-SBX-")) >= 50
