@@ -7,7 +7,7 @@ Every tenant starts with the seeded patients; providers add their own.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -37,38 +37,14 @@ class Patient:
     manually_created: bool
 
     def view(self) -> dict[str, Any]:
-        return {
-            "patient_id": self.patient_id,
-            "first_name": self.first_name,
-            "last_name": self.last_name,
-            "document_type": self.document_type,
-            "document_number": self.document_number,
-            "date_of_birth": self.date_of_birth,
-            "email": self.email,
-            "phone": self.phone,
-            "sex": self.sex,
-            "nationality_country_code": self.nationality_country_code,
-            "created_at": format_instant(self.created_at),
-        }
+        view = asdict(self)
+        del view["manually_created"]
+        return {**view, "created_at": format_instant(self.created_at)}
 
 
 def seed(ledger: Ledger) -> None:
-    for item in ledger.world.patients:
-        patient = Patient(
-            patient_id=item["patient_id"],
-            first_name=item["first_name"],
-            last_name=item["last_name"],
-            document_type=item["document_type"],
-            document_number=item["document_number"],
-            date_of_birth=item["date_of_birth"],
-            email=item["email"],
-            phone=item["phone"],
-            sex=item["sex"],
-            nationality_country_code=item["nationality_country_code"],
-            created_at=parse_instant(item["created_at"]),
-            manually_created=False,
-        )
-        _store(ledger, patient)
+    for item in ledger.world.patients:  # the fixture's keys are the record's fields
+        _store(ledger, Patient(**{**item, "created_at": parse_instant(item["created_at"]), "manually_created": False}))
 
 
 def _store(ledger: Ledger, patient: Patient) -> None:

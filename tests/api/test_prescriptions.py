@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 
 import pytest
@@ -26,6 +25,7 @@ from tests.support.prescribing import (
     v11_body,
 )
 from tests.support.receiver import Receiver
+from tests.support.state import fingerprint
 
 
 @pytest.fixture
@@ -392,10 +392,29 @@ def test_prescription_events_reach_the_doctors_office_webhook_signed(client, co)
 
 
 def test_a_rejected_prescription_changes_nothing(client, co, sandbox):
-    before = copy.deepcopy(sorted(sandbox.ledger().prescriptions))
-    client.post(PRESCRIPTIONS["v1.1"], json=v1_body(), headers=co)
-    assert sorted(sandbox.ledger().prescriptions) == before
-    assert not events_of(sandbox, "prescription.issued")
+    before = fingerprint(sandbox)
+    assert client.post(PRESCRIPTIONS["v1.1"], json=v1_body(), headers=co).status_code == 422
+    assert fingerprint(sandbox) == before
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type", "status", "code"),
+    [
+        (b'{"patient_id": 3000001,', "application/json", 400, "MOCK-400-malformed-json"),
+        (b"patient_id=3000001", "application/x-www-form-urlencoded", 415, "MOCK-415-unsupported-media-type"),
+        (b'[{"patient_id": 3000001}]', "application/json", 422, "MOCK-422-validation-failed"),
+        (b'{"patient_id": "3000001", "doctor": 7}', "application/json", 422, "MOCK-422-validation-failed"),
+    ],
+    ids=["malformed-json", "form-body", "array-body", "wrong-types"],
+)
+@pytest.mark.parametrize("path", [*PRESCRIPTIONS.values(), PATIENTS])
+def test_bad_input_to_a_creating_ehr_operation_is_an_osigu_error_and_changes_nothing(
+    client, co, sandbox, path, content, content_type, status, code
+):
+    before = fingerprint(sandbox)
+    response = client.post(path, content=content, headers={**co, "Content-Type": content_type})
+    assert response.status_code == status and response.json()["code"] == code
+    assert fingerprint(sandbox) == before
 
 
 def test_a_v2_body_with_an_integer_beyond_i_json_range_is_422_not_500(client, es):
