@@ -419,7 +419,7 @@ def bench_reset(args: argparse.Namespace) -> dict[str, Any]:
             conn.close()
 
     # In process: the cost of Sandbox.reset itself, without HTTP.
-    from mock_server.domain.sandbox import Sandbox
+    from mock_server.sandbox import Sandbox
     from mock_server.settings import Settings
 
     sandbox = Sandbox(Settings())

@@ -19,13 +19,13 @@ from starlette.responses import Response
 
 from mock_server.admin import routes as admin_routes
 from mock_server.api import authorizations, catalogs, challenges, ehr, oauth, otp, sponsors, system, webhooks
-from mock_server.api._http import error_response
+from mock_server.api.http import error_response
 from mock_server.core.errors import ApiError
-from mock_server.delivery import HttpTransport
-from mock_server.domain.sandbox import Sandbox
 from mock_server.middleware import RequestContextMiddleware
 from mock_server.routing import IndexedRouter
+from mock_server.sandbox import Sandbox
 from mock_server.settings import Settings
+from mock_server.transport import HttpTransport
 
 __all__ = ["create_app"]
 

@@ -16,10 +16,10 @@ import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mock_server.api._http import SANDBOX_KEY, SETTINGS_KEY, error_response
+from mock_server.api.http import SANDBOX_KEY, SETTINGS_KEY, error_response
 from mock_server.core.errors import ApiError
 from mock_server.core.store import DEFAULT_TENANT
-from mock_server.domain.sandbox import Sandbox
+from mock_server.sandbox import Sandbox
 from mock_server.settings import Settings
 
 __all__ = ["RequestContextMiddleware"]
@@ -92,7 +92,7 @@ class RequestContextMiddleware:
         path = scope["path"]
         if path.startswith(UNJOURNALLED_PREFIXES):
             return
-        ledger = self.sandbox.store.find(state.get("tenant_id", DEFAULT_TENANT))
+        ledger = self.sandbox.find_ledger(state.get("tenant_id", DEFAULT_TENANT))
         if ledger is None:
             return
         ledger.journal.record(

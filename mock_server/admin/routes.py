@@ -1,4 +1,5 @@
-"""The ``/__admin`` control plane (API.md section 3). Paths are fixed: QA scripts depend on them.
+"""The ``/__admin`` control plane (``contracts/openapi.yaml``, tag ``admin``). Paths are fixed: QA scripts
+depend on them.
 
 Admin calls act on the default tenant, or on the one named by ``X-Osigu-Mock-Tenant``. With an
 admin token configured, every call needs ``Authorization: Bearer <admin token>``.
@@ -13,8 +14,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from mock_server.api._http import (
+from mock_server.api.http import (
     api_route,
+    challenge_url,
     path_int,
     query,
     query_choice,
@@ -28,9 +30,13 @@ from mock_server.api._http import (
 from mock_server.core.clock import ClockRangeError, format_instant, parse_instant
 from mock_server.core.errors import ApiError, FieldError
 from mock_server.core.store import DEFAULT_TENANT
-from mock_server.domain import authorizations as authz
-from mock_server.domain import codes, events, outbox, sponsors, verification, webhooks
-from mock_server.domain.oauth import Principal
+from mock_server.domain import explain as explaining
+from mock_server.domain.authorizations import Authorizations
+from mock_server.domain.outbox import Outbox, OutboxKind
+from mock_server.domain.samples import trigger
+from mock_server.domain.tokens import Principal
+from mock_server.domain.verification import Verification
+from mock_server.domain.webhooks import DELIVERY_STATES, Webhooks
 
 __all__ = ["TENANT_HEADER", "routes"]
 
@@ -164,10 +170,8 @@ async def explain(request: Request, tenant_id: str) -> Response:
             errors=[FieldError("beneficiary_id", "beneficiary_id or code is required")],
         )
     if beneficiary_id is None:
-        return render(codes.explain(ledger, code))
-    explained = sponsors.explain(ledger.world, beneficiary_id, ledger.today())
-    explained["next_outcome"] = ledger.next_outcomes.get(beneficiary_id, {}).get("outcome")
-    return render(explained)
+        return render(explaining.code(ledger, code))
+    return render(explaining.beneficiary(ledger, beneficiary_id))
 
 
 async def create_client(request: Request, tenant_id: str) -> Response:
@@ -241,67 +245,66 @@ async def journal(request: Request, tenant_id: str) -> Response:
 async def trigger_event(request: Request, tenant_id: str) -> Response:
     body = await read_json(request, "admin-event-request")
     ledger = sandbox_of(request).ledger(tenant_id)
-    event = events.trigger(ledger, body["event_type"], body["provider_slug"], body.get("data"))
+    event = trigger(ledger, body["event_type"], body["provider_slug"], body.get("data"))
     return render({"event_id": event.event_id, "event_type": event.event_type, "created_at": event.created_at}, 201)
 
 
 async def list_deliveries(request: Request, tenant_id: str) -> Response:
-    ledger = sandbox_of(request).ledger(tenant_id)
+    webhooks = sandbox_of(request).ledger(tenant_id).area(Webhooks)
     params = query(request)
-    items = webhooks.deliveries(
-        ledger,
+    items = webhooks.list_deliveries(
         subscription_id=query_int(request, "subscription_id", minimum=0),
         event_type=params.get("event_type"),
-        status=query_choice(request, "status", webhooks.DELIVERY_STATUSES),
+        status=query_choice(request, "status", DELIVERY_STATES.states),
     )
     return render_page(request, items)
 
 
 async def redeliver(request: Request, tenant_id: str) -> Response:
-    ledger = sandbox_of(request).ledger(tenant_id)
-    return render(webhooks.redeliver(ledger, request.path_params["delivery_id"]).view(), 202)
+    webhooks = sandbox_of(request).ledger(tenant_id).area(Webhooks)
+    return render(webhooks.redeliver(request.path_params["delivery_id"]).view(), 202)
 
 
 async def rotate_secret(request: Request, tenant_id: str) -> Response:
     body = await read_json(request, "admin-rotate-request", required=False)
-    ledger = sandbox_of(request).ledger(tenant_id)
+    webhooks = sandbox_of(request).ledger(tenant_id).area(Webhooks)
     subscription_id = path_int(request, "subscription_id")
-    return render(webhooks.rotate_secret(ledger, subscription_id, float(body.get("overlap_seconds", 86400))))
+    return render(webhooks.rotate_secret(subscription_id, float(body.get("overlap_seconds", 86400))))
 
 
 # -- pre-authorizations and verification -------------------------------------------------------------
 async def decide_request(request: Request, tenant_id: str) -> Response:
     body = await read_json(request, "admin-decision-request")
-    ledger = sandbox_of(request).ledger(tenant_id)
-    decided = authz.decide(ledger, path_int(request, "request_id"), body["outcome"], body.get("reason"))
-    return render(authz.request_view(ledger, decided))
+    authz = sandbox_of(request).ledger(tenant_id).area(Authorizations)
+    decided = authz.decide(path_int(request, "request_id"), body["outcome"], body.get("reason"))
+    return render(authz.request_view(decided))
 
 
 async def sponsor_update(request: Request, tenant_id: str) -> Response:
     body = await read_json(request, "admin-sponsor-update-request")
-    ledger = sandbox_of(request).ledger(tenant_id)
-    updated = authz.sponsor_update(ledger, path_int(request, "authorization_id"), body)
-    return render(authz.authorization_view(ledger, updated))
+    authz = sandbox_of(request).ledger(tenant_id).area(Authorizations)
+    updated = authz.sponsor_update(path_int(request, "authorization_id"), body)
+    return render(authz.authorization_view(updated))
 
 
 async def decide_challenge(request: Request, tenant_id: str) -> Response:
     body = await read_json(request, "admin-challenge-decision-request")
     ledger, challenge = sandbox_of(request).challenge(request.path_params["challenge_id"])
-    decided = verification.decide(ledger, challenge.challenge_id, body["outcome"])
-    return render(decided.view(str(request.base_url)))
+    decided = ledger.area(Verification).decide(challenge.challenge_id, body["outcome"])
+    return render({**decided.view(), "challenge_url": challenge_url(request, decided.challenge_id)})
 
 
 async def next_outcome(request: Request, tenant_id: str) -> Response:
     body = await read_json(request, "admin-next-outcome-request")
-    ledger = sandbox_of(request).ledger(tenant_id)
+    authz = sandbox_of(request).ledger(tenant_id).area(Authorizations)
     beneficiary_id = path_int(request, "beneficiary_id")
-    return render(authz.force_next_outcome(ledger, beneficiary_id, body["outcome"], body.get("reason")))
+    return render(authz.force_next_outcome(beneficiary_id, body["outcome"], body.get("reason")))
 
 
 async def list_outbox(request: Request, tenant_id: str) -> Response:
-    ledger = sandbox_of(request).ledger(tenant_id)
+    outbox = sandbox_of(request).ledger(tenant_id).area(Outbox)
     params = query(request)
-    items = outbox.items(ledger, kind=query_choice(request, "kind", ("OTP", "EMAIL")), to=params.get("to"))
+    items = outbox.items(kind=query_choice(request, "kind", tuple(OutboxKind)), to=params.get("to"))
     return render_page(request, items)
 
 

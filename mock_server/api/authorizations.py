@@ -1,4 +1,5 @@
-"""Pre-authorizations: ``/arc/v1/authorization-requests`` and ``/arc/v1/authorizations``."""
+"""Pre-authorizations: ``/arc/v1/authorization-requests`` and ``/arc/v1/authorizations``
+(``contracts/openapi.yaml``, tag ``authorizations``)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mock_server.api._http import (
+from mock_server.api.http import (
     api_route,
+    decode_base64,
     ledger_of,
     media_type,
     path_int,
@@ -19,48 +21,45 @@ from mock_server.api._http import (
     render_page,
     strict,
     warn,
+    with_challenge_url,
 )
 from mock_server.core.errors import ApiError, FieldError
-from mock_server.domain import authorizations as authz
-from mock_server.domain import verification
-from mock_server.domain.oauth import Principal
+from mock_server.domain.authorizations import AUTHORIZATION_STATES, Authorizations
+from mock_server.domain.tokens import Principal
 
 __all__ = ["routes"]
 
-AUTHORIZATION_STATUSES = ("PENDING_REVIEW", "READY", "PARTIALLY_CLAIMED", "CLAIMED", "VOIDED", "PAID")
 
-
-def base_url(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
+def _area(request: Request, principal: Principal) -> Authorizations:
+    return ledger_of(request, principal).area(Authorizations)
 
 
 async def initiate(request: Request, principal: Principal) -> Response:
     body = await read_json(request, "authorization-request-create")
-    ledger = ledger_of(request, principal)
-    created, warnings = authz.initiate(ledger, principal, body, strict=strict(request))
+    authz = _area(request, principal)
+    created, warnings = authz.initiate(principal, body, strict=strict(request))
     warn(request, warnings)
     location = f"/arc/v1/authorization-requests/{created.id}"
-    return render(authz.request_view(ledger, created), 201, {"Location": location})
+    return render(authz.request_view(created), 201, {"Location": location})
 
 
 async def get_request(request: Request, principal: Principal) -> Response:
-    ledger = ledger_of(request, principal)
-    found = authz.request_of(ledger, principal.provider_slug, path_int(request, "request_id"))
-    return render(authz.request_view(ledger, found))
+    authz = _area(request, principal)
+    found = authz.request_of(principal.provider_slug, path_int(request, "request_id"))
+    return render(authz.request_view(found))
 
 
 async def attach_indication(request: Request, principal: Principal) -> Response:
     request_id = path_int(request, "request_id")
-    kind = media_type(request)
-    if kind == "multipart/form-data":
+    if media_type(request) == "multipart/form-data":
         document_type, file_name, content = await _read_multipart(request)
     else:
         body = await read_json(request, "indication-upload-request")
         document_type = body["document_type"]
         file_name = body.get("file_name", "")
-        content = authz.decode_base64(body["content_base64"])
-    ledger = ledger_of(request, principal)
-    document = authz.attach_indication(ledger, principal.provider_slug, request_id, document_type, file_name, content)
+        content = decode_base64(body["content_base64"], "content_base64")
+    authz = _area(request, principal)
+    document = authz.attach_indication(principal.provider_slug, request_id, document_type, file_name, content)
     return render(
         {
             "id": document.id,
@@ -97,25 +96,26 @@ async def _read_multipart(request: Request) -> tuple[str, str, bytes]:
 async def complete(request: Request, principal: Principal) -> Response:
     request_id = path_int(request, "request_id")
     body = await read_json(request, "authorization-complete-request", required=False)
-    ledger = ledger_of(request, principal)
-    completed = authz.complete(ledger, principal.provider_slug, request_id, body, base_url(request))
-    return render(authz.request_view(ledger, completed))
+    authz = _area(request, principal)
+    try:
+        completed = authz.complete(principal.provider_slug, request_id, body)
+    except ApiError as error:
+        raise with_challenge_url(request, error) from None
+    return render(authz.request_view(completed))
 
 
 async def biometrics(request: Request, principal: Principal) -> Response:
     request_id = path_int(request, "request_id")
     body = await read_json(request, "biometric-reading-request")
-    ledger = ledger_of(request, principal)
-    found = authz.request_of(ledger, principal.provider_slug, request_id)
-    return render(verification.read_biometric(ledger, found, body["type"], body["reading_base64"]), 201)
+    authz = _area(request, principal)
+    return render(authz.read_biometric(principal.provider_slug, request_id, body["type"], body["reading_base64"]), 201)
 
 
 async def list_authorizations(request: Request, principal: Principal) -> Response:
-    ledger = ledger_of(request, principal)
+    authz = _area(request, principal)
     items = authz.list_authorizations(
-        ledger,
         principal.provider_slug,
-        status=query_choice(request, "status", AUTHORIZATION_STATUSES),
+        status=query_choice(request, "status", AUTHORIZATION_STATES.states),
         sponsor_slug=query(request).get("sponsor_slug"),
         beneficiary_id=query_int(request, "beneficiary_id", minimum=0),
     )
@@ -123,17 +123,17 @@ async def list_authorizations(request: Request, principal: Principal) -> Respons
 
 
 async def get_authorization(request: Request, principal: Principal) -> Response:
-    ledger = ledger_of(request, principal)
-    found = authz.authorization_of(ledger, principal.provider_slug, path_int(request, "authorization_id"))
-    return render(authz.authorization_view(ledger, found))
+    authz = _area(request, principal)
+    found = authz.authorization_of(principal.provider_slug, path_int(request, "authorization_id"))
+    return render(authz.authorization_view(found))
 
 
 async def void_authorization(request: Request, principal: Principal) -> Response:
     authorization_id = path_int(request, "authorization_id")
     body = await read_json(request, "authorization-void-request", required=False)
-    ledger = ledger_of(request, principal)
-    voided = authz.void(ledger, principal.provider_slug, authorization_id, body.get("reason"))
-    return render(authz.authorization_view(ledger, voided))
+    authz = _area(request, principal)
+    voided = authz.void(principal.provider_slug, authorization_id, body.get("reason"))
+    return render(authz.authorization_view(voided))
 
 
 routes = [

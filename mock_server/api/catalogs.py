@@ -1,20 +1,32 @@
-"""Catalogues and the provider's registered products."""
+"""Catalogues and the provider's registered products (``contracts/openapi.yaml``, tag ``catalogs``)."""
 
 from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mock_server.api._http import api_route, ledger_of, query, read_json, render, render_page, sandbox_of, strict, warn
+from mock_server.api.http import (
+    api_route,
+    ledger_of,
+    product_type_param,
+    query,
+    read_json,
+    render,
+    render_page,
+    sandbox_of,
+    strict,
+    warn,
+)
 from mock_server.domain import catalog
-from mock_server.domain.oauth import Principal
+from mock_server.domain.registrations import Registrations
+from mock_server.domain.tokens import Principal
 
 __all__ = ["routes"]
 
 
 def _product_type(request: Request) -> str | None:
     warnings: list[str] = []
-    value = catalog.product_type_param(query(request).get("product_type"), strict=strict(request), warnings=warnings)
+    value = product_type_param(query(request).get("product_type"), strict=strict(request), warnings=warnings)
     warn(request, warnings)
     return value
 
@@ -34,20 +46,20 @@ async def list_products(request: Request, principal: Principal) -> Response:
 
 async def list_provider_products(request: Request, principal: Principal) -> Response:
     product_type = _product_type(request)
-    ledger = ledger_of(request, principal)
-    items = catalog.provider_products(ledger, principal.provider_slug, product_type, query(request).get("query"))
+    registrations = ledger_of(request, principal).area(Registrations)
+    items = registrations.list_products(principal.provider_slug, product_type, query(request).get("query"))
     return render_page(request, items)
 
 
 async def register_provider_product(request: Request, principal: Principal) -> Response:
     body = await read_json(request, "provider-product-request")
-    ledger = ledger_of(request, principal)
-    return render(catalog.register_product(ledger, principal.provider_slug, body["product_code"]), status=201)
+    registrations = ledger_of(request, principal).area(Registrations)
+    return render(registrations.register(principal.provider_slug, body["product_code"]), status=201)
 
 
 async def remove_provider_product(request: Request, principal: Principal) -> Response:
-    ledger = ledger_of(request, principal)
-    catalog.remove_product(ledger, principal.provider_slug, request.path_params["product_code"])
+    registrations = ledger_of(request, principal).area(Registrations)
+    registrations.remove(principal.provider_slug, request.path_params["product_code"])
     return Response(status_code=204)
 
 

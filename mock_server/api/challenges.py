@@ -12,10 +12,10 @@ from urllib.parse import parse_qs
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from mock_server.api._http import FORM_TYPE, api_route, media_type, sandbox_of
+from mock_server.api.http import FORM_TYPE, api_route, media_type, sandbox_of
 from mock_server.core.errors import ApiError, FieldError
-from mock_server.domain import verification
-from mock_server.domain.oauth import Principal
+from mock_server.domain.tokens import Principal
+from mock_server.domain.verification import ChallengeStatus, Verification
 
 __all__ = ["routes"]
 
@@ -63,9 +63,9 @@ async def decide(request: Request, _: Principal | None) -> Response:
         raise ApiError("MOCK-415-unsupported-media-type", f"Send the outcome as {FORM_TYPE}.")
     body = raw.decode("utf-8", errors="replace")
     outcome = (parse_qs(body).get("outcome") or [""])[0]
-    if outcome not in verification.OUTCOMES:
+    if outcome not in (ChallengeStatus.MATCH, ChallengeStatus.NO_MATCH):
         raise ApiError("MOCK-422-validation-failed", errors=[FieldError("outcome", "must be MATCH or NO_MATCH")])
-    return _page(verification.decide(ledger, challenge.challenge_id, outcome))
+    return _page(ledger.area(Verification).decide(challenge.challenge_id, outcome))
 
 
 routes = [api_route("/challenges/{challenge_id}", get=show, post=decide)]

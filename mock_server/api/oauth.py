@@ -1,4 +1,6 @@
-"""``POST /v1/oauth/token``: client credentials, as OSIGU documents them."""
+"""``POST /v1/oauth/token``: client credentials, as OSIGU documents them (``contracts/openapi.yaml``,
+getAccessToken): HTTP Basic ``client_id:client_secret``, ``grant_type=client_credentials`` in a form body
+or the query string."""
 
 from __future__ import annotations
 
@@ -7,9 +9,10 @@ from urllib.parse import parse_qs
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mock_server.api._http import FORM_TYPE, api_route, media_type, query, render, sandbox_of
+from mock_server.api.auth import parse_basic, with_basic_challenge
+from mock_server.api.http import FORM_TYPE, api_route, media_type, query, render, sandbox_of
 from mock_server.core.errors import ApiError
-from mock_server.domain.oauth import Principal, parse_basic
+from mock_server.domain.tokens import Principal
 
 __all__ = ["routes"]
 
@@ -27,21 +30,18 @@ async def issue_token(request: Request, _: Principal | None) -> Response:
         form = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
         if "grant_type" in form:
             grant_type = form["grant_type"][0]
+    client_id, secret = parse_basic(request.headers.get("authorization"))
     sandbox = sandbox_of(request)
-    authorization = request.headers.get("authorization")
+    _note_client(request, sandbox.client(client_id))
     try:
-        result = sandbox.issue_token(authorization, grant_type)
-    finally:
-        _note_client(request, sandbox, authorization)
+        result = sandbox.issue_token(client_id, secret, grant_type)
+    except ApiError as error:
+        raise with_basic_challenge(error) from None
     return render(result, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
 
-def _note_client(request: Request, sandbox, authorization: str | None) -> None:
-    """Let the journal file the request under the client's tenant, even when it failed."""
-    try:
-        client = sandbox.clients.get(parse_basic(authorization)[0])
-    except ApiError:
-        return
+def _note_client(request: Request, client) -> None:
+    """Let the journal file the request under the client's tenant, even when it fails."""
     if client is not None:
         state = request.scope.setdefault("state", {})
         state["tenant_id"] = client.tenant_id

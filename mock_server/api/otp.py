@@ -5,23 +5,24 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mock_server.api._http import api_route, ledger_of, read_json, render
-from mock_server.domain import otp
-from mock_server.domain.oauth import Principal
+from mock_server.api.http import api_route, ledger_of, read_json, render
+from mock_server.domain.tokens import Principal
+from mock_server.domain.verification import OtpChannel, Verification
 
 __all__ = ["routes"]
 
 
 async def generate(request: Request, principal: Principal) -> Response:
     body = await read_json(request, "otp-generate-request")
-    ledger = ledger_of(request, principal)
-    return render(otp.generate(ledger, body["beneficiary_id"], body["sponsor_slug"], body.get("channel", "SMS")), 201)
+    verification = ledger_of(request, principal).area(Verification)
+    channel = body.get("channel", OtpChannel.SMS)
+    return render(verification.generate(body["beneficiary_id"], body["sponsor_slug"], channel), 201)
 
 
 async def validate(request: Request, principal: Principal) -> Response:
     body = await read_json(request, "otp-validate-request")
-    ledger = ledger_of(request, principal)
-    return render(otp.validate(ledger, body["otp_id"], body["code"]))
+    verification = ledger_of(request, principal).area(Verification)
+    return render(verification.validate(body["otp_id"], body["code"]))
 
 
 routes = [

@@ -8,10 +8,11 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mock_server.api._http import (
+from mock_server.api.http import (
     api_route,
     ledger_of,
     path_int,
+    product_type_param,
     query,
     read_json,
     render,
@@ -21,8 +22,7 @@ from mock_server.api._http import (
     warn,
 )
 from mock_server.domain import sponsors
-from mock_server.domain.catalog import product_type_param
-from mock_server.domain.oauth import Principal
+from mock_server.domain.tokens import Principal
 
 __all__ = ["routes"]
 

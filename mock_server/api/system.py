@@ -11,9 +11,9 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from mock_server import __version__
-from mock_server.api._http import api_route, render, settings_of
+from mock_server.api.http import api_route, render, settings_of
 from mock_server.core.contracts import bundled_openapi
-from mock_server.domain.oauth import Principal
+from mock_server.domain.tokens import Principal
 
 __all__ = ["routes", "swagger_ui_assets"]
 

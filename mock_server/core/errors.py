@@ -55,8 +55,10 @@ class ApiError(Exception):
         code: a catalogue code; an unknown code is a programming error and fails at once.
         message: overrides the catalogue's default message with a more specific one.
         errors: one entry per problem (``path`` in ``a.b[0].c`` form, ``$`` for the whole body).
-        headers: response headers (``Retry-After``, ``Allow``, ``WWW-Authenticate``...).
-        extra: further top-level fields of the body (``verification_required``, ``challenge_url``).
+        headers: response headers (``Allow``, ``WWW-Authenticate``...): the HTTP layers' business;
+            the domain never sets them.
+        extra: further top-level fields of the body (``verification_required``, ``challenge_id``).
+        retry_after: seconds until a rate-limited caller may try again (rendered as ``Retry-After``).
     """
 
     def __init__(
@@ -67,6 +69,7 @@ class ApiError(Exception):
         errors: list[FieldError] | None = None,
         headers: dict[str, str] | None = None,
         extra: dict[str, Any] | None = None,
+        retry_after: int | None = None,
     ) -> None:
         entry = catalogue().get(code)
         if entry is None:
@@ -78,6 +81,8 @@ class ApiError(Exception):
         self.errors = list(errors or [])
         self.headers = dict(headers or {})
         self.extra = dict(extra or {})
+        if retry_after is not None:
+            self.headers["Retry-After"] = str(retry_after)
         super().__init__(f"{code}: {self.message}")
 
     def body(self) -> dict[str, Any]:

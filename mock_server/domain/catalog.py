@@ -1,4 +1,5 @@
-"""Catalogues (ICD-10 diagnoses, medications, labs, imaging, procedures) and provider products.
+"""The global catalogues: ICD-10 diagnoses, medications, labs, imaging, procedures (reference data,
+the same for every tenant; what each provider registered is ``mock_server.domain.registrations``).
 
 Product types: responses use the schema values ``DRUG``, ``LABORATORY``, ``DIAGNOSTIC_TEST``,
 ``MEDICAL_PROCEDURE``; requests also accept the guide and widget names ``MEDICATION``, ``LAB``,
@@ -8,25 +9,19 @@ refuses them).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from mock_server.core.clock import format_instant
-from mock_server.core.errors import ApiError, FieldError
-from mock_server.domain.world import PRODUCT_TYPES, Product, World
-
-if TYPE_CHECKING:
-    from mock_server.domain.ledger import Ledger
+from mock_server.domain.reference import PRODUCT_TYPES, Product, ProductType
+from mock_server.domain.world import World
 
 __all__ = [
     "GUIDE_PRODUCT_TYPES",
     "diagnoses",
+    "matches",
     "medications",
     "normalize_product_type",
     "product_view",
     "products",
-    "provider_products",
-    "register_product",
-    "remove_product",
 ]
 
 GUIDE_PRODUCT_TYPES = {
@@ -48,22 +43,7 @@ def normalize_product_type(value: str, *, strict: bool) -> tuple[str | None, str
     return None, None
 
 
-def product_type_param(
-    value: str | None, *, strict: bool, warnings: list[str], name: str = "product_type"
-) -> str | None:
-    """A ``product_type`` query parameter: None when absent, 400 when unknown (or empty)."""
-    if value is None:
-        return None
-    canonical, warning = normalize_product_type(value, strict=strict)
-    if canonical is None:
-        allowed = ", ".join(PRODUCT_TYPES) + ("" if strict else " (or " + ", ".join(GUIDE_PRODUCT_TYPES) + ")")
-        raise ApiError("MOCK-400-invalid-parameter", errors=[FieldError(name, f"must be one of {allowed}")])
-    if warning:
-        warnings.append(warning)
-    return canonical
-
-
-def _matches(query: str | None, *texts: str) -> bool:
+def matches(query: str | None, *texts: str) -> bool:
     if not query:
         return True
     needle = query.strip().casefold()
@@ -71,7 +51,7 @@ def _matches(query: str | None, *texts: str) -> bool:
 
 
 def diagnoses(world: World, query: str | None) -> list[dict[str, str]]:
-    return [{"code": d.code, "name": d.name} for d in world.diagnoses if _matches(query, d.code, d.name)]
+    return [{"code": d.code, "name": d.name} for d in world.diagnoses if matches(query, d.code, d.name)]
 
 
 def product_view(product: Product) -> dict[str, Any]:
@@ -88,7 +68,7 @@ def medications(world: World, query: str | None) -> list[dict[str, Any]]:
     return [
         product_view(p)
         for p in world.products.values()
-        if p.product_type == "DRUG" and _matches(query, p.product_code, p.name)
+        if p.product_type == ProductType.DRUG and matches(query, p.product_code, p.name)
     ]
 
 
@@ -97,48 +77,7 @@ def products(world: World, product_type: str | None, query: str | None) -> list[
     return [
         product_view(p)
         for p in world.products.values()
-        if p.product_type != "DRUG"
+        if p.product_type != ProductType.DRUG
         and (product_type is None or p.product_type == product_type)
-        and _matches(query, p.product_code, p.name)
+        and matches(query, p.product_code, p.name)
     ]
-
-
-# -- provider products (the tenant's ledger) --------------------------------------------------------
-def provider_products(ledger: Ledger, provider_slug: str, product_type: str | None, query: str | None) -> list[dict]:
-    registered = ledger.registrations.get(provider_slug, {})
-    out = []
-    for code, registered_at in registered.items():
-        product = ledger.world.product(code)
-        if product is None:
-            continue
-        if product_type is not None and product.product_type != product_type:
-            continue
-        if not _matches(query, product.product_code, product.name):
-            continue
-        out.append({**product_view(product), "registered_at": registered_at})
-    return out
-
-
-def register_product(ledger: Ledger, provider_slug: str, product_code: str) -> dict[str, str]:
-    if ledger.world.product(product_code) is None:
-        raise ApiError(
-            "MOCK-422-unknown-product",
-            f"{product_code} is not in the global catalogue.",
-            errors=[FieldError("product_code", "is not in the global catalogue")],
-        )
-    registered = ledger.registrations.setdefault(provider_slug, {})
-    if product_code in registered:
-        raise ApiError("MOCK-409-product-already-registered", f"{product_code} is already registered.")
-    registered[product_code] = format_instant(ledger.clock.timestamp())
-    return {"product_code": product_code, "registered_at": registered[product_code]}
-
-
-def remove_product(ledger: Ledger, provider_slug: str, product_code: str) -> None:
-    registered = ledger.registrations.get(provider_slug, {})
-    if product_code not in registered:
-        raise ApiError("MOCK-404-product-not-registered", f"{product_code} is not a registered product of yours.")
-    del registered[product_code]
-
-
-def is_registered(ledger: Ledger, provider_slug: str, product_code: str) -> bool:
-    return product_code in ledger.registrations.get(provider_slug, {})

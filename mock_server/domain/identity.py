@@ -2,7 +2,7 @@
 
 Used by the beneficiary search (a malformed number is 422, not a 404) and by patients. The rules:
 
-- ``CC``, ``CE``, ``TI``, ``PA`` (Colombia): 6 to 10 digits (API.md).
+- ``CC``, ``CE``, ``TI``, ``PA`` (Colombia): 6 to 10 digits (``contracts/openapi.yaml``, searchBeneficiary).
 - ``CED`` (Dominican cédula): 11 digits (dashes allowed: ``001-0000001-7``) with its Luhn-style
   check digit.
 - ``DNI`` (Spain): 8 digits and the check letter; ``NIE``: X, Y or Z, 7 digits and the check letter.

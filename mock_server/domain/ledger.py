@@ -1,104 +1,173 @@
-"""A tenant's ledger: everything that happens, as opposed to the reference data everyone shares.
+"""A tenant's ledger: everything that happens, as opposed to the reference data every tenant shares.
 
-A ledger owns its clock (and the timers on it), its id generator, event log, journal, tokens,
-rate-limit windows and provider product registrations. Reset replaces the whole ledger with a fresh
-one (``mock_server.domain.snapshot`` turns a ledger into JSON and back).
+The ledger owns what every area shares (the clock and its timers, the id generator, the event log,
+the request journal) and composes one backend per area (:class:`Area`), in the spirit of moto's
+per-service backends. An area owns its typed records and indexes, the timers it schedules, its
+snapshot codec and its seeded state; its operations are its methods (or functions over it). Areas
+that need each other call each other's operations through :meth:`Ledger.area`, never each other's
+dicts. Which areas exist is one tuple, ``mock_server.domain.areas.AREAS``.
+
+Reset replaces the whole ledger with a fresh one; ``mock_server.domain.snapshot`` turns a ledger into
+JSON and back by asking each area.
 
 Timer handlers may return an awaitable (a webhook attempt): the ledger runs those in the background
-(``spawn``) and keeps them in ``in_flight`` so an admin clock move can wait for them (``settle``).
+(:meth:`spawn`) and keeps them in ``in_flight`` so an admin clock move can wait for them (:meth:`settle`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from mock_server.core.clock import Clock, Timer
-from mock_server.core.events import EventLog
+from mock_server.core.events import Event, EventLog
 from mock_server.core.ids import IdGenerator
 from mock_server.core.journal import Journal
-from mock_server.core.ratelimit import SlidingWindow
+from mock_server.core.records import revive, to_plain
+from mock_server.domain.config import DomainConfig
+from mock_server.domain.events import EventType
 
 if TYPE_CHECKING:
-    from mock_server.domain.oauth import Token
     from mock_server.domain.world import World
-    from mock_server.settings import Settings
 
-__all__ = ["Ledger", "timer_action"]
+__all__ = ["Area", "Ledger", "TimerHandler"]
 
 log = logging.getLogger(__name__)
 
-TimerHandler = Callable[["Ledger", dict[str, Any]], Any]
-_TIMER_ACTIONS: dict[str, TimerHandler] = {}
+TimerHandler = Callable[[dict[str, Any]], Any]
+A = TypeVar("A", bound="Area")
 
 
-def timer_action(name: str) -> Callable[[TimerHandler], TimerHandler]:
-    """Register what a timer of kind ``name`` does when it fires (one handler per kind)."""
+class Area:
+    """One area's backend in one tenant.
 
-    def register(handler: TimerHandler) -> TimerHandler:
-        if name in _TIMER_ACTIONS and _TIMER_ACTIONS[name] is not handler:
-            raise ValueError(f"timer action {name!r} registered twice")
-        _TIMER_ACTIONS[name] = handler
-        return handler
+    A subclass sets ``name`` and, for its records, ``tables``: snapshot key -> (the attribute holding a
+    dict of records by key, the record's dataclass, the record's key field). The default :meth:`export`
+    and :meth:`restore` handle those tables; an area with other state extends both. The wiring calls
+    :meth:`timers` and :meth:`listeners` once, when it assembles the tenant's ledger, then :meth:`seed`.
+    """
 
-    return register
+    name: ClassVar[str]
+    tables: ClassVar[Mapping[str, tuple[str, type, str]]] = {}
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+
+    # -- what the wiring registers -------------------------------------------------------------
+    def timers(self) -> Mapping[str, TimerHandler]:
+        """Timer action -> handler, for the timers this area schedules."""
+        return {}
+
+    def listeners(self) -> Sequence[Callable[[Event], None]]:
+        """Called with every event appended to the tenant's event log."""
+        return ()
+
+    def seed(self) -> None:
+        """Fill a fresh ledger with the seeded state (reference data the tenant may change)."""
+
+    # -- the snapshot codec ---------------------------------------------------------------------
+    def export(self) -> dict[str, Any]:
+        return {
+            key: [to_plain(record) for record in getattr(self, attribute).values()]
+            for key, (attribute, _, _) in self.tables.items()
+        }
+
+    def restore(self, snapshot: Mapping[str, Any]) -> None:
+        """Replace the tables a snapshot carries (an older snapshot without one keeps the seeded state)."""
+        for key, (attribute, record_type, key_field) in self.tables.items():
+            if key not in snapshot:
+                continue
+            records = getattr(self, attribute)
+            records.clear()
+            for item in snapshot[key]:
+                record = revive(record_type, item)
+                records[getattr(record, key_field)] = record
+        self.reindex()
+
+    def reindex(self) -> None:
+        """Rebuild derived indexes after a restore."""
+
+    # -- shorthands -----------------------------------------------------------------------------
+    @property
+    def world(self) -> World:
+        return self.ledger.world
+
+    @property
+    def clock(self) -> Clock:
+        return self.ledger.clock
+
+    @property
+    def ids(self) -> IdGenerator:
+        return self.ledger.ids
+
+    @property
+    def config(self) -> DomainConfig:
+        return self.ledger.config
 
 
 class Ledger:
-    def __init__(self, tenant_id: str, world: World, settings: Settings) -> None:
+    """One tenant's state: the shared machinery and one backend per area of ``areas``."""
+
+    def __init__(self, tenant_id: str, world: World, config: DomainConfig, areas: Sequence[type[Area]]) -> None:
         self.tenant_id = tenant_id
         self.world = world
-        self.settings = settings
-        self.clock = Clock(frozen=settings.frozen_clock, on_fire=self._fire, spawn=self.spawn)
+        self.config = config
+        self.clock = Clock(frozen=config.frozen_clock, on_fire=self._fire, spawn=self.spawn)
         self.ids = IdGenerator(seed=f"{world.seed}:{tenant_id}")
-        self.events = EventLog(settings.event_log_size)
-        self.journal = Journal(settings.journal_size)
-        self.tokens: dict[str, Token] = {}  # by jti
-        self.token_limiter = SlidingWindow(settings.token_requests_per_minute)
-        self.api_limiter = SlidingWindow(settings.api_requests_per_minute)
-        # Called with a token when the ledger forgets it (expiry), so indexes can follow.
-        self.on_token_removed: Callable[[Token], None] | None = None
-        # provider slug -> product code -> registered_at
-        self.registrations: dict[str, dict[str, str]] = {
-            slug: dict(items) for slug, items in world.registrations.items()
-        }
-        # Webhooks (mock_server.domain.webhooks): subscriptions by id, deliveries by id (insertion order,
-        # bounded), the transport that makes the HTTP calls (set by the app), and attempts in flight.
-        self.subscriptions: dict[int, Any] = {}
-        self.deliveries: dict[str, Any] = {}
-        self.transport: Callable[..., Awaitable[Any]] | None = None
+        self.events = EventLog(config.event_log_size)
+        self.journal = Journal(config.journal_size)
         self.in_flight: set[asyncio.Task] = set()
-        # Pre-authorizations (mock_server.domain.authorizations): requests and authorizations by id,
-        # every redeemable code -> (kind, id), units used per beneficiary/plan/product type/month,
-        # one-shot outcomes forced by the admin plane.
-        self.authorization_requests: dict[int, Any] = {}
-        self.authorizations: dict[int, Any] = {}
-        self.codes: dict[str, tuple[str, int]] = {}
-        self.benefit_usage: dict[str, int] = {}
-        self.next_outcomes: dict[int, dict[str, Any]] = {}
-        # Verification: OTPs by id, verification tokens, challenges by id, and the outbox.
-        self.otps: dict[str, Any] = {}
-        self.otp_tokens: dict[str, Any] = {}
-        self.challenges: dict[str, Any] = {}
-        self.on_challenge_opened: Callable[[str], None] | None = None
-        self.outbox: deque[dict[str, Any]] = deque(maxlen=settings.outbox_size)
-        # ePrescription: the patient registry (by id and by document) and prescriptions by id.
-        self.patients: dict[int, Any] = {}
-        self.patients_by_document: dict[tuple[str, str], int] = {}
-        self.prescriptions: dict[int, Any] = {}
+        self._handlers: dict[str, TimerHandler] = {}
+        self._areas: dict[type[Area], Area] = {}
+        for kind in areas:
+            if kind in self._areas:
+                raise ValueError(f"area {kind.name!r} registered twice")
+            self._areas[kind] = kind(self)
+
+    def area(self, kind: type[A]) -> A:
+        """This tenant's backend of one area."""
+        try:
+            return cast(A, self._areas[kind])
+        except KeyError:
+            raise LookupError(f"area {kind.__name__} is not registered in mock_server.domain.areas") from None
+
+    def areas(self) -> Iterator[Area]:
+        return iter(self._areas.values())
+
+    # -- timers ---------------------------------------------------------------------------------
+    def on_timer(self, action: str, handler: TimerHandler) -> None:
+        """What a timer of kind ``action`` does when it fires (one handler per kind)."""
+        if action in self._handlers:
+            raise ValueError(f"timer action {action!r} registered twice")
+        self._handlers[action] = handler
+
+    def has_timer_action(self, action: str) -> bool:
+        return action in self._handlers
 
     def schedule(self, at: float, action: str, payload: dict[str, Any], description: str) -> Timer:
-        if action not in _TIMER_ACTIONS:
+        if action not in self._handlers:
             raise KeyError(f"no handler for timer action {action!r}")
         return self.clock.schedule(at, action, payload, description=description, id=self.ids.opaque("tmr"))
 
     def _fire(self, timer: Timer) -> Any:
-        return _TIMER_ACTIONS[timer.action](self, timer.payload)
+        return self._handlers[timer.action](timer.payload)
 
+    # -- events ---------------------------------------------------------------------------------
+    def emit(self, event_type: EventType, provider_slug: str, data: dict[str, Any]) -> Event:
+        """Append a documented event to the tenant's event log (the one way anything becomes a webhook)."""
+        event = Event(
+            event_id=self.ids.opaque("evt"),
+            event_type=EventType(event_type).value,
+            created_at=self.clock.iso(),
+            provider_slug=provider_slug,
+            data=data,
+        )
+        return self.events.append(event)
+
+    # -- background work ------------------------------------------------------------------------
     def spawn(self, awaitable: Awaitable[Any]) -> None:
         """Run a timer's awaitable in the background, on the running event loop."""
         try:
@@ -115,20 +184,7 @@ class Ledger:
         """Wait (at most the advance's bound) for background work already under way."""
         pending = [task for task in self.in_flight if not task.done()]
         if pending:
-            await asyncio.wait(pending, timeout=self.settings.webhook_advance_wait_seconds)
-
-    def has_timer_action(self, action: str) -> bool:
-        return action in _TIMER_ACTIONS
+            await asyncio.wait(pending, timeout=self.config.webhook_advance_wait_seconds)
 
     def today(self) -> date:
         return self.clock.now().date()
-
-    def remove_token(self, jti: str) -> None:
-        token = self.tokens.pop(jti, None)
-        if token is not None and self.on_token_removed is not None:
-            self.on_token_removed(token)
-
-
-@timer_action("oauth.token-expire")
-def _expire_token(ledger: Ledger, payload: dict[str, Any]) -> None:
-    ledger.remove_token(payload["jti"])

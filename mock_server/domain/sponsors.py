@@ -8,13 +8,26 @@ nothing here branches on a sponsor's slug.
 from __future__ import annotations
 
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
 from mock_server.core.errors import ApiError, FieldError
 from mock_server.domain import identity
-from mock_server.domain.world import PRODUCT_TYPES, Beneficiary, Plan, SearchForm, Sponsor, World
+from mock_server.domain.reference import (
+    PRODUCT_TYPES,
+    Behaviour,
+    Beneficiary,
+    EvaluationMode,
+    Plan,
+    SearchForm,
+    Sponsor,
+    VerificationRule,
+)
+from mock_server.domain.world import World
 
 __all__ = [
+    "PreauthorizationOutcome",
+    "behaviour_of",
     "beneficiary_view",
     "configuration",
     "dependants",
@@ -233,12 +246,12 @@ def _rule_view(sponsor: Sponsor, product_type: str) -> dict[str, Any]:
         "covered": True,
         "coverage_type": rule.coverage_type,
         "otp_required": {
-            "complete_authorization": rule.complete_authorization == "OTP",
-            "dispense": rule.dispense == "OTP",
+            "complete_authorization": rule.complete_authorization == VerificationRule.OTP,
+            "dispense": rule.dispense == VerificationRule.OTP,
         },
         "biometric_required": {
-            "complete_authorization": rule.complete_authorization == "BIOMETRIC",
-            "dispense": rule.dispense == "BIOMETRIC",
+            "complete_authorization": rule.complete_authorization == VerificationRule.BIOMETRIC,
+            "dispense": rule.dispense == VerificationRule.BIOMETRIC,
         },
         "required_documents": list(rule.required_documents),
         "max_lines_per_authorization": rule.max_lines_per_authorization,
@@ -274,7 +287,9 @@ def _configuration(world: World, slug: str, product_type: str | None) -> dict[st
         "covered": any(r["covered"] for r in rules),
         "covered_product_types": list(sponsor.rules),
         "evaluation_mode": sponsor.evaluation_mode,
-        "decision_delay_seconds": sponsor.decision_delay_seconds if sponsor.evaluation_mode == "ASYNCHRONOUS" else 0,
+        "decision_delay_seconds": sponsor.decision_delay_seconds
+        if sponsor.evaluation_mode == EvaluationMode.ASYNCHRONOUS
+        else 0,
         "required_request_fields": list(sponsor.required_request_fields),
         "authorization_types": {
             "required": sponsor.authorization_types_required,
@@ -301,24 +316,35 @@ def configuration(world: World, slug: str, product_type: str | None) -> dict[str
 
 
 # -- explain -----------------------------------------------------------------------------------------
+class PreauthorizationOutcome(StrEnum):
+    """What a beneficiary's pre-authorizations will do (``/__admin/explain``)."""
+
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+    PENDING_REVIEW = "PENDING_REVIEW"
+    PARTIALLY_APPROVED = "PARTIALLY_APPROVED"
+    BENEFIT_LIMIT = "BENEFIT_LIMIT"
+    COVERAGE_INACTIVE = "COVERAGE_INACTIVE"
+
+
 OUTCOMES = {
-    "approved": "APPROVED",
-    "async_sponsor": "APPROVED",
-    "otp": "APPROVED",
-    "biometric": "APPROVED",
-    "rejected": "REJECTED",
-    "manual_review": "PENDING_REVIEW",
-    "partial_approval": "PARTIALLY_APPROVED",
-    "benefit_limit": "BENEFIT_LIMIT",
-    "inactive_coverage": "COVERAGE_INACTIVE",
+    Behaviour.APPROVED: PreauthorizationOutcome.APPROVED,
+    Behaviour.ASYNC_SPONSOR: PreauthorizationOutcome.APPROVED,
+    Behaviour.OTP: PreauthorizationOutcome.APPROVED,
+    Behaviour.BIOMETRIC: PreauthorizationOutcome.APPROVED,
+    Behaviour.REJECTED: PreauthorizationOutcome.REJECTED,
+    Behaviour.MANUAL_REVIEW: PreauthorizationOutcome.PENDING_REVIEW,
+    Behaviour.PARTIAL_APPROVAL: PreauthorizationOutcome.PARTIALLY_APPROVED,
+    Behaviour.BENEFIT_LIMIT: PreauthorizationOutcome.BENEFIT_LIMIT,
+    Behaviour.INACTIVE_COVERAGE: PreauthorizationOutcome.COVERAGE_INACTIVE,
 }
 
 
-def behaviour_of(world: World, beneficiary: Beneficiary, today: date) -> str:
+def behaviour_of(world: World, beneficiary: Beneficiary, today: date) -> Behaviour:
     persona = world.persona_of(beneficiary.beneficiary_id)
     if persona is not None:
         return persona.behaviour
-    return "approved" if beneficiary.coverage_active(today) else "inactive_coverage"
+    return Behaviour.APPROVED if beneficiary.coverage_active(today) else Behaviour.INACTIVE_COVERAGE
 
 
 def explain(world: World, beneficiary_id: int, today: date) -> dict[str, Any]:
@@ -337,9 +363,11 @@ def explain(world: World, beneficiary_id: int, today: date) -> dict[str, Any]:
                 "product_type": product_type,
                 "covered": rule is not None,
                 "verification_required": None
-                if rule is None or rule.complete_authorization == "NONE"
+                if rule is None or rule.complete_authorization == VerificationRule.NONE
                 else rule.complete_authorization,
-                "dispense_verification_required": None if rule is None or rule.dispense == "NONE" else rule.dispense,
+                "dispense_verification_required": None
+                if rule is None or rule.dispense == VerificationRule.NONE
+                else rule.dispense,
                 "required_documents": list(rule.required_documents) if rule else [],
             }
         )
@@ -361,7 +389,7 @@ def explain(world: World, beneficiary_id: int, today: date) -> dict[str, Any]:
             "verification_required": verifications[0] if verifications else None,
             "evaluation_mode": sponsor.evaluation_mode,
             "decision_delay_seconds": sponsor.decision_delay_seconds
-            if sponsor.evaluation_mode == "ASYNCHRONOUS"
+            if sponsor.evaluation_mode == EvaluationMode.ASYNCHRONOUS
             else 0,
             "by_product_type": by_type,
         },

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
@@ -20,185 +19,31 @@ import yaml
 
 from mock_server.core.resources import fixtures_dir
 from mock_server.domain import identity
+from mock_server.domain.reference import (
+    Behaviour,
+    Beneficiary,
+    BenefitLimit,
+    Branch,
+    DemoClient,
+    Diagnosis,
+    EvaluationMode,
+    FormField,
+    PaymentType,
+    Persona,
+    Plan,
+    Product,
+    ProductType,
+    ProductTypeRule,
+    Provider,
+    ProviderKind,
+    SearchForm,
+    Sponsor,
+    VerificationRule,
+)
 
-__all__ = [
-    "ALL_SCOPES",
-    "PRODUCT_TYPES",
-    "Beneficiary",
-    "Branch",
-    "DemoClient",
-    "Diagnosis",
-    "FormField",
-    "Persona",
-    "Plan",
-    "Product",
-    "Provider",
-    "SearchForm",
-    "Sponsor",
-    "World",
-    "load_world",
-]
+__all__ = ["DEFAULT_SEED", "World", "load_world"]
 
-ALL_SCOPES = ("arc:read", "arc:write", "dispensing:read", "dispensing:write", "ehr:read", "ehr:write")
-PRODUCT_TYPES = ("DRUG", "LABORATORY", "DIAGNOSTIC_TEST", "MEDICAL_PROCEDURE")
 DEFAULT_SEED = 1234
-
-
-@dataclass(frozen=True)
-class Branch:
-    branch_id: int
-    name: str
-
-
-@dataclass(frozen=True)
-class Provider:
-    provider_id: int
-    provider_slug: str
-    name: str
-    provider_kind: str
-    country_code: str
-    branches: tuple[Branch, ...] = ()
-
-
-@dataclass(frozen=True)
-class DemoClient:
-    client_id: str
-    client_secret: str
-    provider_slug: str
-    scope: tuple[str, ...]
-    description: str = ""
-
-
-@dataclass(frozen=True)
-class FormField:
-    id: int
-    slug: str
-    type: str
-    label: str
-    required: bool
-    order: int
-    options: tuple[str, ...] = ()
-    validate_as: str | None = None
-
-
-@dataclass(frozen=True)
-class SearchForm:
-    form_slug: str
-    fallback_name: str
-    fields: tuple[FormField, ...]
-    fixed: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
-
-
-@dataclass(frozen=True)
-class BenefitLimit:
-    product_type: str
-    max_units: int
-    period: str
-
-
-@dataclass(frozen=True)
-class Plan:
-    plan_code: str
-    name: str
-    copay: float
-    coinsurance_pct: float
-    deductible: float
-    annual_maximum: float
-    benefit_limits: tuple[BenefitLimit, ...]
-
-    def limit_for(self, product_type: str) -> BenefitLimit | None:
-        return next((b for b in self.benefit_limits if b.product_type == product_type), None)
-
-
-@dataclass(frozen=True)
-class ProductTypeRule:
-    product_type: str
-    coverage_type: str
-    complete_authorization: str  # NONE | OTP | BIOMETRIC
-    dispense: str
-    required_documents: tuple[str, ...]
-    max_lines_per_authorization: int | None = None
-
-
-@dataclass(frozen=True)
-class Sponsor:
-    sponsor_slug: str
-    name: str
-    sponsor_kind: str
-    country_code: str
-    currency_code: str
-    locale: str
-    member_prefix: str
-    search_forms: tuple[SearchForm, ...]
-    evaluation_mode: str
-    decision_delay_seconds: int
-    required_request_fields: tuple[str, ...]
-    authorization_types_required: bool
-    authorization_types: tuple[str, ...]
-    authorization_validity_days: int
-    settlement_batches: bool
-    payment_type: str
-    service_type_codes: tuple[str, ...]
-    rules: MappingProxyType  # product type -> ProductTypeRule (covered types only)
-    plans: MappingProxyType  # plan code -> Plan
-
-    def covers(self, product_type: str) -> bool:
-        return product_type in self.rules
-
-
-@dataclass(frozen=True)
-class Beneficiary:
-    beneficiary_id: int
-    sponsor_slug: str
-    first_name: str
-    last_name: str
-    sex: str
-    date_of_birth: str
-    document_type: str
-    document_number: str
-    member_id: str
-    plan_code: str
-    email: str
-    phone: str
-    status: str
-    effective_from: str
-    effective_until: str
-    relationship: str
-    holder_id: int | None
-    persona: str | None = None
-
-    def coverage_active(self, today: date) -> bool:
-        return self.status == "ENABLED" and date.fromisoformat(self.effective_from) <= today <= date.fromisoformat(
-            self.effective_until
-        )
-
-
-@dataclass(frozen=True)
-class Persona:
-    persona: str
-    behaviour: str
-    description: str
-    sponsor_slug: str
-    beneficiary_id: int
-    rejection_reason: str | None
-
-
-@dataclass(frozen=True)
-class Product:
-    product_id: int
-    product_code: str
-    name: str
-    product_type: str
-    prices: MappingProxyType  # currency -> price
-
-    def price(self, currency: str) -> float:
-        return self.prices[currency]
-
-
-@dataclass(frozen=True)
-class Diagnosis:
-    code: str
-    name: str
 
 
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: one World per seed
@@ -265,7 +110,7 @@ def _providers(raw: dict) -> tuple[dict[str, Provider], tuple[DemoClient, ...]]:
             provider_id=int(item["provider_id"]),
             provider_slug=item["provider_slug"],
             name=item["name"],
-            provider_kind=item["provider_kind"],
+            provider_kind=ProviderKind(item["provider_kind"]),
             country_code=item["country_code"],
             branches=tuple(Branch(int(b["branch_id"]), b["name"]) for b in item.get("branches", [])),
         )
@@ -281,7 +126,7 @@ def _providers(raw: dict) -> tuple[dict[str, Provider], tuple[DemoClient, ...]]:
     return providers, clients
 
 
-def _sponsors(raw: dict) -> dict[str, Sponsor]:
+def _forms(raw: dict) -> dict[str, SearchForm]:
     forms: dict[str, SearchForm] = {}
     field_id = 900_001
     for form in raw["search_forms"]:
@@ -303,31 +148,42 @@ def _sponsors(raw: dict) -> dict[str, Sponsor]:
         forms[form["form_slug"]] = SearchForm(
             form["form_slug"], form["fallback_name"], tuple(fields), MappingProxyType(dict(form.get("fixed", {})))
         )
+    return forms
+
+
+def _rules(s: dict) -> dict[str, ProductTypeRule]:
+    return {
+        pt: ProductTypeRule(
+            ProductType(pt),
+            r["coverage_type"],
+            VerificationRule(r["complete_authorization"]),
+            VerificationRule(r["dispense"]),
+            tuple(r["required_documents"]),
+            r.get("max_lines_per_authorization"),
+        )
+        for pt, r in s["product_types"].items()
+    }
+
+
+def _plans(s: dict) -> dict[str, Plan]:
+    return {
+        p["plan_code"]: Plan(
+            p["plan_code"],
+            p["name"],
+            float(p["copay"]),
+            float(p["coinsurance_pct"]),
+            float(p["deductible"]),
+            float(p["annual_maximum"]),
+            tuple(BenefitLimit(b["product_type"], int(b["max_units"]), b["period"]) for b in p["benefit_limits"]),
+        )
+        for p in s["plans"]
+    }
+
+
+def _sponsors(raw: dict) -> dict[str, Sponsor]:
+    forms = _forms(raw)
     sponsors = {}
     for s in raw["sponsors"]:
-        rules = {
-            pt: ProductTypeRule(
-                pt,
-                r["coverage_type"],
-                r["complete_authorization"],
-                r["dispense"],
-                tuple(r["required_documents"]),
-                r.get("max_lines_per_authorization"),
-            )
-            for pt, r in s["product_types"].items()
-        }
-        plans = {
-            p["plan_code"]: Plan(
-                p["plan_code"],
-                p["name"],
-                float(p["copay"]),
-                float(p["coinsurance_pct"]),
-                float(p["deductible"]),
-                float(p["annual_maximum"]),
-                tuple(BenefitLimit(b["product_type"], int(b["max_units"]), b["period"]) for b in p["benefit_limits"]),
-            )
-            for p in s["plans"]
-        }
         sponsors[s["sponsor_slug"]] = Sponsor(
             sponsor_slug=s["sponsor_slug"],
             name=s["name"],
@@ -337,17 +193,17 @@ def _sponsors(raw: dict) -> dict[str, Sponsor]:
             locale=s["locale"],
             member_prefix=s["member_prefix"],
             search_forms=tuple(forms[f] for f in s["search_forms"]),
-            evaluation_mode=s["evaluation_mode"],
+            evaluation_mode=EvaluationMode(s["evaluation_mode"]),
             decision_delay_seconds=int(s.get("decision_delay_seconds", 30)),
             required_request_fields=tuple(s["required_request_fields"]),
             authorization_types_required=bool(s["authorization_types"]["required"]),
             authorization_types=tuple(s["authorization_types"]["accepted"]),
             authorization_validity_days=int(s["authorization_validity_days"]),
             settlement_batches=bool(s["settlement_batches"]),
-            payment_type=s["payment_type"],
+            payment_type=PaymentType(s["payment_type"]),
             service_type_codes=tuple(s.get("service_type_codes", ())),
-            rules=MappingProxyType(rules),
-            plans=MappingProxyType(plans),
+            rules=MappingProxyType(_rules(s)),
+            plans=MappingProxyType(_plans(s)),
         )
     return sponsors
 
@@ -399,7 +255,7 @@ def _persona_beneficiaries(raw: dict) -> tuple[list[Beneficiary], list[Persona]]
         personas.append(
             Persona(
                 p["persona"],
-                p["behaviour"],
+                Behaviour(p["behaviour"]),
                 p["description"],
                 p["sponsor_slug"],
                 p["beneficiary_id"],
@@ -418,22 +274,13 @@ def _generated(seed: int, sponsors_raw: list[dict]) -> list[dict]:
     return generate_beneficiaries(seed, sponsors_raw)
 
 
-@cache
-def load_world(seed: int = DEFAULT_SEED) -> World:
-    """The world for ``seed``. The same seed always gives the same world."""
-    root = fixtures_dir() / "world"
-    providers, clients = _providers(_yaml(root / "providers.yaml"))
-    sponsors_raw = _yaml(root / "sponsors.yaml")
-    sponsors = _sponsors(sponsors_raw)
-    personas_raw = _yaml(root / "personas.yaml")
-    persona_beneficiaries, personas = _persona_beneficiaries(personas_raw)
-    generated = [Beneficiary(**item) for item in _generated(seed, sponsors_raw["sponsors"])]
-
+def _index_beneficiaries(everyone: list[Beneficiary], sponsors: dict[str, Sponsor]) -> dict[str, Any]:
+    """Beneficiaries by id, document and member id, and families by holder; each one checked."""
     beneficiaries: dict[int, Beneficiary] = {}
     by_document: dict[tuple[str, str, str], Beneficiary] = {}
     by_member: dict[tuple[str, str], Beneficiary] = {}
     families: dict[int, list[int]] = {}
-    for b in [*persona_beneficiaries, *generated]:
+    for b in everyone:
         if b.beneficiary_id in beneficiaries:
             raise ValueError(f"beneficiary id {b.beneficiary_id} appears twice")
         sponsor = sponsors.get(b.sponsor_slug)
@@ -449,16 +296,28 @@ def load_world(seed: int = DEFAULT_SEED) -> World:
         by_document[key] = b
         by_member[(b.sponsor_slug, b.member_id.upper())] = b
         families.setdefault(b.holder_id or b.beneficiary_id, []).append(b.beneficiary_id)
+    return {
+        "beneficiaries": MappingProxyType(beneficiaries),
+        "by_document": MappingProxyType(by_document),
+        "by_member_id": MappingProxyType(by_member),
+        "families": MappingProxyType({k: tuple(v) for k, v in families.items()}),
+    }
 
-    products = {}
-    for item in _json(root / "catalogue.json")["products"]:
-        products[item["product_code"]] = Product(
+
+def _catalogue(root: Path) -> dict[str, Product]:
+    return {
+        item["product_code"]: Product(
             item["product_id"],
             item["product_code"],
             item["name"],
-            item["product_type"],
+            ProductType(item["product_type"]),
             MappingProxyType({p["currency_code"]: float(p["price"]) for p in item["prices"]}),
         )
+        for item in _json(root / "catalogue.json")["products"]
+    }
+
+
+def _registrations(root: Path, providers: dict[str, Provider], products: dict[str, Product]) -> dict[str, tuple]:
     registrations = {
         slug: tuple((r["product_code"], r["registered_at"]) for r in items)
         for slug, items in _json(root / "registrations.json")["registrations"].items()
@@ -467,24 +326,34 @@ def load_world(seed: int = DEFAULT_SEED) -> World:
         unknown = [code for code, _ in items if code not in products]
         if slug not in providers or unknown:
             raise ValueError(f"registrations of {slug}: unknown provider or products {unknown}")
-    diagnoses = tuple(Diagnosis(d["code"], d["name"]) for d in _json(root / "diagnoses.json")["diagnoses"])
+    return registrations
 
+
+@cache
+def load_world(seed: int = DEFAULT_SEED) -> World:
+    """The world for ``seed``. The same seed always gives the same world."""
+    root = fixtures_dir() / "world"
+    providers, clients = _providers(_yaml(root / "providers.yaml"))
+    sponsors_raw = _yaml(root / "sponsors.yaml")
+    sponsors = _sponsors(sponsors_raw)
+    personas_raw = _yaml(root / "personas.yaml")
+    persona_beneficiaries, personas = _persona_beneficiaries(personas_raw)
+    generated = [Beneficiary(**item) for item in _generated(seed, sponsors_raw["sponsors"])]
+    products = _catalogue(root)
+    diagnoses = tuple(Diagnosis(d["code"], d["name"]) for d in _json(root / "diagnoses.json")["diagnoses"])
     return World(
         seed=seed,
         providers=MappingProxyType(providers),
         demo_clients=clients,
         sponsors=MappingProxyType(sponsors),
-        beneficiaries=MappingProxyType(beneficiaries),
         personas=tuple(personas),
         products=MappingProxyType(products),
         diagnoses=diagnoses,
-        registrations=MappingProxyType(registrations),
+        registrations=MappingProxyType(_registrations(root, providers, products)),
         otp_code=str(personas_raw["otp_code"]),
-        by_document=MappingProxyType(by_document),
-        by_member_id=MappingProxyType(by_member),
-        families=MappingProxyType({k: tuple(v) for k, v in families.items()}),
         personas_by_beneficiary=MappingProxyType({p.beneficiary_id: p for p in personas}),
         diagnosis_codes=frozenset(d.code for d in diagnoses),
         products_by_id=MappingProxyType({p.product_id: p for p in products.values()}),
         patients=tuple(MappingProxyType(p) for p in _yaml(root / "patients.yaml")["patients"]),
+        **_index_beneficiaries([*persona_beneficiaries, *generated], sponsors),
     )

@@ -105,7 +105,6 @@ def generate_beneficiaries(seed: int, sponsors: list[dict[str, Any]]) -> list[di
     from faker import Faker  # only other seeds need faker at run time
 
     rng = random.Random(f"osigu-mock-world:{seed}")
-    next_id = FIRST_GENERATED_ID
     out: list[dict[str, Any]] = []
     for index, sponsor in enumerate(sponsors):
         fake = Faker(sponsor["locale"])
@@ -113,56 +112,75 @@ def generate_beneficiaries(seed: int, sponsors: list[dict[str, Any]]) -> list[di
         dominican = DominicanProvider(rng)
         plans = [p["plan_code"] for p in sponsor["plans"]]
         for _ in range(FAMILIES_PER_SPONSOR):
-            holder_sex = rng.choice(["FEMALE", "MALE"])
-            holder_age = rng.randrange(25, 71)
-            plan = rng.choice(plans)
-            inactive = rng.random() < 0.06
-            until = (
-                WORLD_DATE - timedelta(days=rng.randrange(30, 400))
-                if inactive
-                else WORLD_DATE + timedelta(days=rng.randrange(700, 1800))
-            )
-            since = WORLD_DATE - timedelta(days=rng.randrange(100, 2500))
-            family_name = None
-            members = [("HOLDER", holder_sex, holder_age)]
-            if rng.random() < 0.55:
-                members.append(("SPOUSE", "MALE" if holder_sex == "FEMALE" else "FEMALE", rng.randrange(25, 71)))
-            for _ in range(rng.choices([0, 1, 2, 3], weights=[35, 30, 25, 10])[0]):
-                members.append(("CHILD", rng.choice(["FEMALE", "MALE"]), rng.randrange(0, min(holder_age - 17, 30))))
-            holder_id = next_id
-            for relationship, sex, age in members:
-                first, last = _person(fake, rng, sex)
-                if relationship == "HOLDER":
-                    family_name = last
-                elif relationship == "CHILD" and family_name:
-                    last = family_name
-                born = WORLD_DATE - timedelta(days=age * 365 + rng.randrange(0, 365))
-                document_type, document_number = _document(
-                    sponsor["country_code"], fake, rng, dominican, age, (first, last, born, sex)
-                )
-                beneficiary_id = next_id
-                next_id += 1
-                handle = _ascii(f"{first}.{last}".lower()).replace(" ", "")
-                phone = dominican.phone_number() if sponsor["country_code"] == "DO" else fake.phone_number()
-                out.append(
-                    {
-                        "beneficiary_id": beneficiary_id,
-                        "sponsor_slug": sponsor["sponsor_slug"],
-                        "first_name": first,
-                        "last_name": last,
-                        "sex": sex,
-                        "date_of_birth": born.isoformat(),
-                        "document_type": document_type,
-                        "document_number": document_number,
-                        "member_id": f"{sponsor['member_prefix']}-{beneficiary_id}",
-                        "plan_code": plan,
-                        "email": f"{handle}{beneficiary_id % 1000}@example.com",
-                        "phone": phone,
-                        "status": "ENABLED",
-                        "effective_from": since.isoformat(),
-                        "effective_until": until.isoformat(),
-                        "relationship": relationship,
-                        "holder_id": None if relationship == "HOLDER" else holder_id,
-                    }
-                )
+            family = _draw_family(rng, plans)
+            out += _family_members(family, sponsor, fake, rng, dominican, FIRST_GENERATED_ID + len(out))
+    return out
+
+
+def _draw_family(rng: random.Random, plans: list[str]) -> dict[str, Any]:
+    """A family's plan, coverage window and members ``(relationship, sex, age)``, holder first."""
+    holder_sex = rng.choice(["FEMALE", "MALE"])
+    holder_age = rng.randrange(25, 71)
+    plan = rng.choice(plans)
+    inactive = rng.random() < 0.06
+    until = (
+        WORLD_DATE - timedelta(days=rng.randrange(30, 400))
+        if inactive
+        else WORLD_DATE + timedelta(days=rng.randrange(700, 1800))
+    )
+    since = WORLD_DATE - timedelta(days=rng.randrange(100, 2500))
+    members = [("HOLDER", holder_sex, holder_age)]
+    if rng.random() < 0.55:
+        members.append(("SPOUSE", "MALE" if holder_sex == "FEMALE" else "FEMALE", rng.randrange(25, 71)))
+    for _ in range(rng.choices([0, 1, 2, 3], weights=[35, 30, 25, 10])[0]):
+        members.append(("CHILD", rng.choice(["FEMALE", "MALE"]), rng.randrange(0, min(holder_age - 17, 30))))
+    return {"plan": plan, "since": since, "until": until, "members": members}
+
+
+def _family_members(
+    family: dict[str, Any],
+    sponsor: dict[str, Any],
+    fake: Any,
+    rng: random.Random,
+    dominican: DominicanProvider,
+    first_id: int,
+) -> list[dict[str, Any]]:
+    """The family's beneficiaries, numbered from ``first_id`` (the holder's id); children take the
+    holder's last name."""
+    out = []
+    family_name = None
+    for offset, (relationship, sex, age) in enumerate(family["members"]):
+        first, last = _person(fake, rng, sex)
+        if relationship == "HOLDER":
+            family_name = last
+        elif relationship == "CHILD" and family_name:
+            last = family_name
+        born = WORLD_DATE - timedelta(days=age * 365 + rng.randrange(0, 365))
+        document_type, document_number = _document(
+            sponsor["country_code"], fake, rng, dominican, age, (first, last, born, sex)
+        )
+        beneficiary_id = first_id + offset
+        handle = _ascii(f"{first}.{last}".lower()).replace(" ", "")
+        phone = dominican.phone_number() if sponsor["country_code"] == "DO" else fake.phone_number()
+        out.append(
+            {
+                "beneficiary_id": beneficiary_id,
+                "sponsor_slug": sponsor["sponsor_slug"],
+                "first_name": first,
+                "last_name": last,
+                "sex": sex,
+                "date_of_birth": born.isoformat(),
+                "document_type": document_type,
+                "document_number": document_number,
+                "member_id": f"{sponsor['member_prefix']}-{beneficiary_id}",
+                "plan_code": family["plan"],
+                "email": f"{handle}{beneficiary_id % 1000}@example.com",
+                "phone": phone,
+                "status": "ENABLED",
+                "effective_from": family["since"].isoformat(),
+                "effective_until": family["until"].isoformat(),
+                "relationship": relationship,
+                "holder_id": None if relationship == "HOLDER" else first_id,
+            }
+        )
     return out

@@ -62,10 +62,10 @@ def test_advance_fires_due_timers_in_order_and_reports_them(client):
 
 def test_advancing_past_expiry_revokes_the_token(client, sandbox):
     token = client.token()
-    assert sandbox.authenticate(f"Bearer {token}")
+    assert sandbox.authenticate(token)
     client.post("/__admin/clock/advance", json={"seconds": 3600})
     with pytest.raises(Exception, match="MOCK-401"):
-        sandbox.authenticate(f"Bearer {token}")
+        sandbox.authenticate(token)
 
 
 def test_reset_clears_tokens_journal_and_rate_counters_but_keeps_clients(client, sandbox):
@@ -80,7 +80,7 @@ def test_reset_clears_tokens_journal_and_rate_counters_but_keeps_clients(client,
     assert client.get("/__admin/journal").json()["page"]["total_elements"] == 0
     assert client.get("/__admin/timers").json()["page"]["total_elements"] == 0
     with pytest.raises(Exception, match="MOCK-401"):
-        sandbox.authenticate(f"Bearer {token}")
+        sandbox.authenticate(token)
     client.token()  # the rate window of the clinic was cleared
     client.token(created["client_id"], created["client_secret"])
 

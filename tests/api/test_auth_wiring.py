@@ -6,18 +6,16 @@ the same route builder (``api_route``) on the real app's sandbox.
 
 from __future__ import annotations
 
-import base64
-
 import pytest
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.testclient import TestClient
 
-from mock_server.api._http import api_route, render
+from mock_server.api.http import api_route, render
 from mock_server.app import _api_error
 from mock_server.core.errors import ApiError
-from mock_server.domain.sandbox import Sandbox
 from mock_server.middleware import RequestContextMiddleware
+from mock_server.sandbox import Sandbox
 from mock_server.settings import Settings
 from tests.support.clients import DEMO_SECRETS
 
@@ -41,8 +39,8 @@ def probe():
 
 
 def bearer(probe, client_id, secret=None):
-    basic = base64.b64encode(f"{client_id}:{secret or DEMO_SECRETS[client_id]}".encode()).decode()
-    token = probe.sandbox.issue_token(f"Basic {basic}", "client_credentials")["access_token"]
+    issued = probe.sandbox.issue_token(client_id, secret or DEMO_SECRETS[client_id], "client_credentials")
+    token = issued["access_token"]
     return {"Authorization": f"Bearer {token}"}
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from mock_server.app import create_app
 from mock_server.core.clock import parse_instant
+from mock_server.domain.registrations import Registrations
 from mock_server.settings import Settings
 from tests.support.clients import CheckedClient
 from tests.support.flows import (
@@ -96,7 +97,7 @@ def test_strict_mode_refuses_the_guide_body():
 
 
 def test_a_product_the_provider_has_not_registered_is_071_104(client, auth, sandbox):
-    registered = sandbox.ledger().registrations["clinic-example"]
+    registered = sandbox.ledger().area(Registrations).by_provider["clinic-example"]
     code = next(c for c in sandbox.world.products if c.startswith("MED-SBX") and c not in registered)
     response = client.post(REQUESTS, json=schema_body(products=[{"product_code": code, "quantity": 1}]), headers=auth)
     assert response.status_code == 422

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from mock_server.domain.codes import Codes
 from mock_server.webhooks import verify
 from tests.support.flows import events_of
 from tests.support.prescribing import (
@@ -162,7 +163,7 @@ def test_prescription_codes_never_repeat_authorization_or_prescription_codes(cli
     codes = {issue(client, co, "v1", v1_body())["code"] for _ in range(25)}
     assert len(codes) == 25
     ledger = sandbox.ledger()
-    assert all(ledger.codes[c][0] == "PRESCRIPTION" for c in codes)
+    assert all(ledger.area(Codes).codes[c][0] == "PRESCRIPTION" for c in codes)
 
 
 # -- v1.1 ----------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import pytest
 
 from mock_server.app import create_app
 from mock_server.core.clock import parse_instant
-from mock_server.domain.webhooks import EVENT_TYPES
+from mock_server.domain.events import EVENT_TYPES
 from mock_server.settings import Settings
 from mock_server.webhooks import verify
 from tests.support.clients import CheckedClient, checker

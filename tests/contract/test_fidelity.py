@@ -3,7 +3,7 @@ under the same name, and everything the contracts add without a fact is tagged i
 
 from __future__ import annotations
 
-from mock_server.fidelity import load_facts, measure
+from mock_server.kit.fidelity import load_facts, measure
 
 
 def test_confirmed_facts_are_reproduced_and_guesses_are_tagged(capsys):

@@ -12,11 +12,11 @@ import yaml
 from jsonschema import Draft202012Validator
 from starlette.routing import Mount, Route
 
+from mock_server.api.auth import required_scope
 from mock_server.app import create_app
 from mock_server.core import contracts
 from mock_server.core.errors import catalogue
 from mock_server.core.resources import contracts_dir, fixtures_dir
-from mock_server.domain.oauth import required_scope
 from mock_server.settings import Settings
 
 METHODS = ("get", "put", "post", "delete", "patch")

@@ -9,7 +9,6 @@ clock; remotely it fetches one token up front and reuses it.
 
 from __future__ import annotations
 
-import base64
 import os
 from pathlib import Path
 
@@ -40,8 +39,7 @@ if TARGET.kind == "inprocess":
         # A fresh client each time: the fuzzer may have reset the tenant, moved its clock or used up
         # a client's token budget; none of that is what this test is about.
         client = sandbox.create_client("default", "clinic-example")
-        basic = base64.b64encode(f"{client.client_id}:{client.client_secret}".encode()).decode()
-        return sandbox.issue_token(f"Basic {basic}", "client_credentials")["access_token"]
+        return sandbox.issue_token(client.client_id, client.client_secret, "client_credentials")["access_token"]
 else:
     schema = schemathesis.openapi.from_path(targets.contract_file(), config=config)
     schema.config.update(base_url=TARGET.base_url, rate_limit="50/m" if TARGET.kind == "sandbox" else None)
@@ -103,7 +101,6 @@ def _workflow_machine(tag: str, provider_slug: str):
     workflow = schemathesis.openapi.from_dict(_workflow_document(tag), config=config)
     workflow.app = app
     client = sandbox.create_client("default", provider_slug)
-    basic = "Basic " + base64.b64encode(f"{client.client_id}:{client.client_secret}".encode()).decode()
     token: dict[str, str] = {}
 
     @workflow.auth(refresh_interval=None)  # no caching: each scenario has its own token
@@ -119,7 +116,9 @@ def _workflow_machine(tag: str, provider_slug: str):
             # Every scenario starts from the seeded world with one fresh token, and nothing else draws
             # from the ledger's generator, so Hypothesis can replay a scenario exactly.
             sandbox.reset()
-            token["value"] = sandbox.issue_token(basic, "client_credentials")["access_token"]
+            token["value"] = sandbox.issue_token(client.client_id, client.client_secret, "client_credentials")[
+                "access_token"
+            ]
 
     return Workflow
 

@@ -5,9 +5,17 @@ import base64
 import jwt
 import pytest
 
+from mock_server.api.auth import (
+    ANY_SCOPE,
+    authenticated,
+    bearer_token,
+    parse_basic,
+    require_scope,
+    required_scope,
+)
 from mock_server.core.errors import ApiError
-from mock_server.domain.oauth import ANY_SCOPE, Principal, parse_basic, required_scope
-from mock_server.domain.sandbox import Sandbox
+from mock_server.domain.tokens import Principal
+from mock_server.sandbox import Sandbox
 from mock_server.settings import Settings
 
 
@@ -16,6 +24,19 @@ def basic(client_id: str, secret: str) -> str:
 
 
 CLINIC = basic("demo-clinic", "demo-clinic-secret")
+
+
+def issue(sandbox: Sandbox, header: str, grant_type: str | None) -> dict:
+    """What the token endpoint does with a Basic header and a grant type."""
+    return sandbox.issue_token(*parse_basic(header), grant_type)
+
+
+def authenticate(sandbox: Sandbox, header: str | None) -> Principal:
+    """What every protected route does with an ``Authorization`` header."""
+    try:
+        return sandbox.authenticate(bearer_token(header))
+    except ApiError as error:
+        raise authenticated(error) from None
 
 
 @pytest.fixture
@@ -60,13 +81,13 @@ def test_scope_table_of_api_md(method, path, scope):
 
 def test_principal_needs_the_exact_scope_and_any_scope_for_webhooks():
     reader = Principal("p", "c", frozenset({"ehr:read"}), "default")
-    reader.require("ehr:read")
-    reader.require(ANY_SCOPE)
+    require_scope(reader, "ehr:read")
+    require_scope(reader, ANY_SCOPE)
     with pytest.raises(ApiError) as caught:
-        reader.require("ehr:write")
+        require_scope(reader, "ehr:write")
     assert caught.value.status == 403 and "ehr:write" in caught.value.message
     with pytest.raises(ApiError):
-        Principal("p", "c", frozenset(), "default").require(ANY_SCOPE)
+        require_scope(Principal("p", "c", frozenset(), "default"), ANY_SCOPE)
 
 
 @pytest.mark.parametrize(
@@ -91,7 +112,7 @@ def test_basic_credentials_keep_colons_in_the_secret():
 
 
 def test_issued_token_is_an_rs256_jwt_carrying_the_documented_claims(sandbox):
-    issued = sandbox.issue_token(CLINIC, "client_credentials")
+    issued = issue(sandbox, CLINIC, "client_credentials")
     assert issued["token_type"] == "bearer" and issued["expires_in"] == 3600
     assert issued["scope"] == "arc:read arc:write dispensing:read dispensing:write ehr:read ehr:write"
     header = jwt.get_unverified_header(issued["access_token"])
@@ -105,79 +126,78 @@ def test_issued_token_is_an_rs256_jwt_carrying_the_documented_claims(sandbox):
 
 
 def test_token_authenticates_to_its_provider_until_it_expires_on_the_clock(sandbox):
-    token = sandbox.issue_token(CLINIC, "client_credentials")["access_token"]
-    principal = sandbox.authenticate(f"Bearer {token}")
+    token = issue(sandbox, CLINIC, "client_credentials")["access_token"]
+    principal = authenticate(sandbox, f"Bearer {token}")
     assert principal.provider_slug == "clinic-example" and "arc:write" in principal.scopes
     sandbox.ledger().clock.advance(3599)
-    sandbox.authenticate(f"Bearer {token}")
+    authenticate(sandbox, f"Bearer {token}")
     sandbox.ledger().clock.advance(1)
-    assert code_of(lambda: sandbox.authenticate(f"Bearer {token}")) == "MOCK-401-invalid-token"
+    assert code_of(lambda: authenticate(sandbox, f"Bearer {token}")) == "MOCK-401-invalid-token"
 
 
 def test_expired_token_is_told_apart_while_it_is_still_known(sandbox):
-    token = sandbox.issue_token(CLINIC, "client_credentials")["access_token"]
+    token = issue(sandbox, CLINIC, "client_credentials")["access_token"]
     ledger = sandbox.ledger()
     ledger.clock.set(now=ledger.clock.timestamp() + 3600)  # expiry timer fired: the token is forgotten
-    assert code_of(lambda: sandbox.authenticate(f"Bearer {token}")) == "MOCK-401-invalid-token"
-    token = sandbox.issue_token(CLINIC, "client_credentials")["access_token"]
+    assert code_of(lambda: authenticate(sandbox, f"Bearer {token}")) == "MOCK-401-invalid-token"
+    token = issue(sandbox, CLINIC, "client_credentials")["access_token"]
     timer = next(t for t in ledger.clock.pending() if t.action == "oauth.token-expire")
     ledger.clock.cancel(timer.id)  # keep the record, let the clock pass exp
     ledger.clock.advance(3600)
-    assert code_of(lambda: sandbox.authenticate(f"Bearer {token}")) == "MOCK-401-expired-token"
+    assert code_of(lambda: authenticate(sandbox, f"Bearer {token}")) == "MOCK-401-expired-token"
 
 
 @pytest.mark.parametrize("header", [None, "", "Bearer", "Token abc", "Bearer not-a-token"])
 def test_missing_malformed_or_unknown_bearer_is_401(sandbox, header):
-    assert code_of(lambda: sandbox.authenticate(header)).startswith("MOCK-401-")
+    assert code_of(lambda: authenticate(sandbox, header)).startswith("MOCK-401-")
 
 
 def test_reset_revokes_tokens_but_keeps_clients(sandbox):
-    token = sandbox.issue_token(CLINIC, "client_credentials")["access_token"]
+    token = issue(sandbox, CLINIC, "client_credentials")["access_token"]
     sandbox.reset()
-    assert code_of(lambda: sandbox.authenticate(f"Bearer {token}")) == "MOCK-401-invalid-token"
-    sandbox.issue_token(CLINIC, "client_credentials")
+    assert code_of(lambda: authenticate(sandbox, f"Bearer {token}")) == "MOCK-401-invalid-token"
+    issue(sandbox, CLINIC, "client_credentials")
 
 
 def test_wrong_secret_unknown_client_and_bad_grant(sandbox):
     assert (
-        code_of(lambda: sandbox.issue_token(basic("demo-clinic", "nope"), "client_credentials"))
-        == "MOCK-401-invalid-client"
+        code_of(lambda: issue(sandbox, basic("demo-clinic", "nope"), "client_credentials")) == "MOCK-401-invalid-client"
     )
-    assert code_of(lambda: sandbox.issue_token(basic("ghost", "x"), "client_credentials")) == "MOCK-401-invalid-client"
-    assert code_of(lambda: sandbox.issue_token(CLINIC, "password")) == "MOCK-400-invalid-grant-type"
-    assert code_of(lambda: sandbox.issue_token(CLINIC, None)) == "MOCK-400-invalid-grant-type"
+    assert code_of(lambda: issue(sandbox, basic("ghost", "x"), "client_credentials")) == "MOCK-401-invalid-client"
+    assert code_of(lambda: issue(sandbox, CLINIC, "password")) == "MOCK-400-invalid-grant-type"
+    assert code_of(lambda: issue(sandbox, CLINIC, None)) == "MOCK-400-invalid-grant-type"
 
 
 def test_eleventh_token_request_in_a_minute_is_429_until_the_window_slides(sandbox):
     for _ in range(10):
-        sandbox.issue_token(CLINIC, "client_credentials")
+        issue(sandbox, CLINIC, "client_credentials")
     with pytest.raises(ApiError) as caught:
-        sandbox.issue_token(CLINIC, "client_credentials")
+        issue(sandbox, CLINIC, "client_credentials")
     assert caught.value.status == 429 and caught.value.headers["Retry-After"] == "60"
-    sandbox.issue_token(basic("demo-pharmacy", "demo-pharmacy-secret"), "client_credentials")  # per client
+    issue(sandbox, basic("demo-pharmacy", "demo-pharmacy-secret"), "client_credentials")  # per client
     sandbox.ledger().clock.advance(60)
-    sandbox.issue_token(CLINIC, "client_credentials")
+    issue(sandbox, CLINIC, "client_credentials")
 
 
 def test_sandbox_limits_allow_50_api_requests_per_minute_per_client():
     sandbox = Sandbox(Settings(frozen_clock=True, sandbox_limits=True))
-    token = sandbox.issue_token(CLINIC, "client_credentials")["access_token"]
+    token = issue(sandbox, CLINIC, "client_credentials")["access_token"]
     for _ in range(50):
-        sandbox.authenticate(f"Bearer {token}")
-    assert code_of(lambda: sandbox.authenticate(f"Bearer {token}")) == "MOCK-429-rate-limited"
+        authenticate(sandbox, f"Bearer {token}")
+    assert code_of(lambda: authenticate(sandbox, f"Bearer {token}")) == "MOCK-429-rate-limited"
     sandbox.ledger().clock.advance(60)
-    sandbox.authenticate(f"Bearer {token}")
+    authenticate(sandbox, f"Bearer {token}")
 
 
 def test_without_sandbox_limits_the_api_is_not_rate_limited(sandbox):
-    token = sandbox.issue_token(CLINIC, "client_credentials")["access_token"]
+    token = issue(sandbox, CLINIC, "client_credentials")["access_token"]
     for _ in range(200):
-        sandbox.authenticate(f"Bearer {token}")
+        authenticate(sandbox, f"Bearer {token}")
 
 
 def test_new_client_gets_chosen_scopes_and_a_known_provider(sandbox):
     client = sandbox.create_client("default", "pharmacy-example", "dispensing:read")
-    issued = sandbox.issue_token(basic(client.client_id, client.client_secret), "client_credentials")
+    issued = issue(sandbox, basic(client.client_id, client.client_secret), "client_credentials")
     assert issued["scope"] == "dispensing:read"
     assert code_of(lambda: sandbox.create_client("default", "nowhere")) == "MOCK-422-unknown-provider"
     assert code_of(lambda: sandbox.create_client("default", "pharmacy-example", "root")) == "MOCK-422-validation-failed"

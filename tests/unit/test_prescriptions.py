@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from mock_server.core.errors import ApiError
-from mock_server.domain import codes
-from mock_server.domain import prescriptions as rx
-from mock_server.domain.oauth import Principal
-from mock_server.domain.sandbox import Sandbox
+from mock_server.domain.codes import Codes
+from mock_server.domain.prescriptions import Prescriptions, canonical_hash
+from mock_server.domain.prescriptions.issuing import VALIDITY_DAYS
+from mock_server.domain.tokens import Principal
+from mock_server.sandbox import Sandbox
 from mock_server.settings import Settings
 from tests.support.prescribing import v1_body, v2_body
 
@@ -21,8 +22,13 @@ def ledger():
     return Sandbox(Settings(frozen_clock=True)).ledger()
 
 
-def issued(ledger, products=("MED-042", "MED-SBX-001")):
-    return rx.issue(ledger, OFFICE, "v1", v1_body(products=products))
+@pytest.fixture
+def rx(ledger) -> Prescriptions:
+    return ledger.area(Prescriptions)
+
+
+def issued(rx, products=("MED-042", "MED-SBX-001")):
+    return rx.issue(OFFICE, "v1", v1_body(products=products))
 
 
 def code_of(call) -> str:
@@ -35,127 +41,125 @@ def statuses(prescription) -> list[str]:
     return [item.status for item in prescription.items]
 
 
-def test_a_new_prescription_has_every_item_dispensable_and_a_prescription_code(ledger):
-    prescription = issued(ledger)
+def test_a_new_prescription_has_every_item_dispensable_and_a_prescription_code(ledger, rx):
+    prescription = issued(rx)
     assert statuses(prescription) == ["DISPENSABLE", "DISPENSABLE"]
-    assert codes.lookup(ledger, prescription.code) == ("PRESCRIPTION", prescription.id)
-    rx.check_redeemable(ledger, prescription)
+    assert ledger.area(Codes).lookup(prescription.code) == ("PRESCRIPTION", prescription.id)
+    rx.check_redeemable(prescription)
 
 
-def test_a_started_dispensation_locks_its_items(ledger):
-    prescription = issued(ledger)
+def test_a_started_dispensation_locks_its_items(ledger, rx):
+    prescription = issued(rx)
     first, second = prescription.items
-    rx.lock(ledger, prescription, 901, [first.id])
+    rx.lock(prescription, 901, [first.id])
     assert statuses(prescription) == ["LOCKED", "DISPENSABLE"]
     assert first.locked_by == 901
 
 
-def test_a_second_dispensation_while_one_is_started_is_409_code_locked(ledger):
-    prescription = issued(ledger)
-    rx.lock(ledger, prescription, 901, [prescription.items[0].id])
-    assert code_of(lambda: rx.lock(ledger, prescription, 902, [prescription.items[1].id])) == "MOCK-409-code-locked"
+def test_a_second_dispensation_while_one_is_started_is_409_code_locked(ledger, rx):
+    prescription = issued(rx)
+    rx.lock(prescription, 901, [prescription.items[0].id])
+    assert code_of(lambda: rx.lock(prescription, 902, [prescription.items[1].id])) == "MOCK-409-code-locked"
     assert statuses(prescription) == ["LOCKED", "DISPENSABLE"]
 
 
-def test_a_cancelled_dispensation_gives_the_items_back(ledger):
-    prescription = issued(ledger)
-    rx.lock(ledger, prescription, 901, [i.id for i in prescription.items])
-    rx.unlock(ledger, prescription, 901)
+def test_a_cancelled_dispensation_gives_the_items_back(ledger, rx):
+    prescription = issued(rx)
+    rx.lock(prescription, 901, [i.id for i in prescription.items])
+    rx.unlock(prescription, 901)
     assert statuses(prescription) == ["DISPENSABLE", "DISPENSABLE"]
     assert all(i.locked_by is None for i in prescription.items)
-    rx.check_redeemable(ledger, prescription)
+    rx.check_redeemable(prescription)
 
 
-def test_a_full_dispensation_makes_items_and_prescription_dispensed(ledger):
-    prescription = issued(ledger)
+def test_a_full_dispensation_makes_items_and_prescription_dispensed(ledger, rx):
+    prescription = issued(rx)
     ids = [i.id for i in prescription.items]
-    rx.lock(ledger, prescription, 901, ids)
-    rx.settle(ledger, prescription, 901, {ids[0]: (30, None), ids[1]: (30, None)})
+    rx.lock(prescription, 901, ids)
+    rx.settle(prescription, 901, {ids[0]: (30, None), ids[1]: (30, None)})
     assert statuses(prescription) == ["DISPENSED", "DISPENSED"] and prescription.status == "DISPENSED"
-    assert code_of(lambda: rx.check_redeemable(ledger, prescription)) == "MOCK-422-code-not-redeemable"
-    assert [log["status"] for log in prescription.dispensation_logs] == ["DISPENSED", "DISPENSED"]
+    assert code_of(lambda: rx.check_redeemable(prescription)) == "MOCK-422-code-not-redeemable"
+    assert [log.status for log in prescription.dispensation_logs] == ["DISPENSED", "DISPENSED"]
 
 
-def test_a_partial_dispensation_leaves_the_rest_redeemable(ledger):
-    prescription = issued(ledger)
+def test_a_partial_dispensation_leaves_the_rest_redeemable(ledger, rx):
+    prescription = issued(rx)
     first, second = prescription.items
-    rx.lock(ledger, prescription, 901, [first.id, second.id])
-    rx.settle(ledger, prescription, 901, {first.id: (10, None)})
+    rx.lock(prescription, 901, [first.id, second.id])
+    rx.settle(prescription, 901, {first.id: (10, None)})
     assert statuses(prescription) == ["PARTIALLY_DISPENSED", "DISPENSABLE"]
     assert prescription.status == "PARTIALLY_DISPENSED"
-    rx.lock(ledger, prescription, 902, [first.id])
+    rx.lock(prescription, 902, [first.id])
     assert first.status == "LOCKED"
-    rx.settle(ledger, prescription, 902, {first.id: (20, None)})
+    rx.settle(prescription, 902, {first.id: (20, None)})
     assert first.status == "DISPENSED" and first.dispensed_quantity == 30
     assert prescription.status == "PARTIALLY_DISPENSED"  # the second item is still to dispense
 
 
-def test_a_substitution_marks_the_item_substituted(ledger):
-    prescription = issued(ledger)
+def test_a_substitution_marks_the_item_substituted(ledger, rx):
+    prescription = issued(rx)
     first, second = prescription.items
-    rx.lock(ledger, prescription, 901, [first.id, second.id])
-    rx.settle(ledger, prescription, 901, {first.id: (30, "MED-SBX-002"), second.id: (5, "MED-SBX-003")})
+    rx.lock(prescription, 901, [first.id, second.id])
+    rx.settle(prescription, 901, {first.id: (30, "MED-SBX-002"), second.id: (5, "MED-SBX-003")})
     assert statuses(prescription) == ["SUBSTITUTED", "PARTIALLY_SUBSTITUTED"]
     assert first.substitute_product_code == "MED-SBX-002"
 
 
-def test_an_item_already_dispensed_cannot_be_locked_again(ledger):
-    prescription = issued(ledger)
+def test_an_item_already_dispensed_cannot_be_locked_again(ledger, rx):
+    prescription = issued(rx)
     first, second = prescription.items
-    rx.lock(ledger, prescription, 901, [first.id])
-    rx.settle(ledger, prescription, 901, {first.id: (30, None)})
-    assert code_of(lambda: rx.lock(ledger, prescription, 902, [first.id])) == "MOCK-422-code-not-redeemable"
-    assert code_of(lambda: rx.lock(ledger, prescription, 902, [999])) == "MOCK-422-code-not-redeemable"
+    rx.lock(prescription, 901, [first.id])
+    rx.settle(prescription, 901, {first.id: (30, None)})
+    assert code_of(lambda: rx.lock(prescription, 902, [first.id])) == "MOCK-422-code-not-redeemable"
+    assert code_of(lambda: rx.lock(prescription, 902, [999])) == "MOCK-422-code-not-redeemable"
     assert statuses(prescription) == ["DISPENSED", "DISPENSABLE"]
 
 
-def test_an_expired_prescription_cannot_be_dispensed(ledger):
-    prescription = issued(ledger)
-    ledger.clock.advance(rx.VALIDITY_DAYS * 86400)
+def test_an_expired_prescription_cannot_be_dispensed(ledger, rx):
+    prescription = issued(rx)
+    ledger.clock.advance(VALIDITY_DAYS * 86400)
     assert statuses(prescription) == ["EXPIRED", "EXPIRED"] and prescription.status == "EXPIRED"
-    assert code_of(lambda: rx.check_redeemable(ledger, prescription)) == "MOCK-422-code-not-redeemable"
+    assert code_of(lambda: rx.check_redeemable(prescription)) == "MOCK-422-code-not-redeemable"
 
 
-def test_expiry_leaves_dispensed_items_alone(ledger):
-    prescription = issued(ledger)
+def test_expiry_leaves_dispensed_items_alone(ledger, rx):
+    prescription = issued(rx)
     first, _ = prescription.items
-    rx.lock(ledger, prescription, 901, [first.id])
-    rx.settle(ledger, prescription, 901, {first.id: (30, None)})
-    ledger.clock.advance(rx.VALIDITY_DAYS * 86400)
+    rx.lock(prescription, 901, [first.id])
+    rx.settle(prescription, 901, {first.id: (30, None)})
+    ledger.clock.advance(VALIDITY_DAYS * 86400)
     assert statuses(prescription) == ["DISPENSED", "EXPIRED"] and prescription.status == "EXPIRED"
 
 
-def test_a_voided_prescription_cannot_be_dispensed_and_never_expires(ledger):
-    prescription = issued(ledger)
-    rx.void(ledger, OFFICE.provider_slug, prescription.id)
-    assert code_of(lambda: rx.check_redeemable(ledger, prescription)) == "MOCK-422-code-not-redeemable"
-    ledger.clock.advance(rx.VALIDITY_DAYS * 86400)
+def test_a_voided_prescription_cannot_be_dispensed_and_never_expires(ledger, rx):
+    prescription = issued(rx)
+    rx.void(OFFICE.provider_slug, prescription.id)
+    assert code_of(lambda: rx.check_redeemable(prescription)) == "MOCK-422-code-not-redeemable"
+    ledger.clock.advance(VALIDITY_DAYS * 86400)
     assert prescription.status == "VOIDED" and statuses(prescription) == ["DISPENSABLE", "DISPENSABLE"]
 
 
-def test_a_prescription_being_dispensed_cannot_be_voided(ledger):
-    prescription = issued(ledger)
-    rx.lock(ledger, prescription, 901, [prescription.items[0].id])
-    assert (
-        code_of(lambda: rx.void(ledger, OFFICE.provider_slug, prescription.id)) == "MOCK-422-prescription-not-voidable"
-    )
+def test_a_prescription_being_dispensed_cannot_be_voided(ledger, rx):
+    prescription = issued(rx)
+    rx.lock(prescription, 901, [prescription.items[0].id])
+    assert code_of(lambda: rx.void(OFFICE.provider_slug, prescription.id)) == "MOCK-422-prescription-not-voidable"
     assert prescription.status == "ISSUED"
 
 
 def test_the_v2_hash_is_sha256_of_the_rfc8785_canonical_signed_fields():
     body = v2_body()
     reordered = {key: body[key] for key in reversed(list(body))}
-    assert rx.canonical_hash(reordered) == rx.canonical_hash(body) == body["signature"]["hash"]
+    assert canonical_hash(reordered) == canonical_hash(body) == body["signature"]["hash"]
     changed = {**body, "patient_id": body["patient_id"] + 1}
-    assert rx.canonical_hash(changed) != body["signature"]["hash"]
+    assert canonical_hash(changed) != body["signature"]["hash"]
     # fields outside the signed content do not change the hash
-    assert rx.canonical_hash({**body, "signature": None, "extra": 1}) == body["signature"]["hash"]
+    assert canonical_hash({**body, "signature": None, "extra": 1}) == body["signature"]["hash"]
 
 
-def test_a_v2_prescription_gets_a_signed_document_and_registration(ledger):
-    prescription = rx.issue(ledger, MADRID, "v2", v2_body())
-    assert prescription.signed_document_id and prescription.repository_registration["registration_id"]
+def test_a_v2_prescription_gets_a_signed_document_and_registration(ledger, rx):
+    prescription = rx.issue(MADRID, "v2", v2_body())
+    assert prescription.signed_document_id and prescription.repository_registration.registration_id
 
 
-def test_an_unknown_code_is_404_code_not_found(ledger):
-    assert code_of(lambda: codes.lookup(ledger, "000000000000")) == "MOCK-404-code-not-found"
+def test_an_unknown_code_is_404_code_not_found(ledger, rx):
+    assert code_of(lambda: ledger.area(Codes).lookup("000000000000")) == "MOCK-404-code-not-found"

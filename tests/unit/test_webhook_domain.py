@@ -8,9 +8,8 @@ import pytest
 
 from mock_server.core.clock import Clock
 from mock_server.core.errors import ApiError
-from mock_server.domain import events, webhooks
-from mock_server.domain.sandbox import Sandbox
-from mock_server.domain.webhooks import AttemptResult, next_retry
+from mock_server.domain.webhooks import AttemptResult, Webhooks, next_retry
+from mock_server.sandbox import Sandbox
 from mock_server.settings import Settings
 
 
@@ -47,20 +46,23 @@ def test_the_retry_schedule_is_1m_5m_30m_2h_6h_then_12h_for_72h():
 
 def test_an_event_becomes_one_delivery_per_matching_subscription():
     ledger, _ = setup()
-    webhooks.create_subscription(ledger, "clinic-example", "http://127.0.0.1:1/a", ["authorization.*"])
-    webhooks.create_subscription(ledger, "clinic-example", "http://127.0.0.1:1/b", ["*"])
-    webhooks.create_subscription(ledger, "clinic-example", "http://127.0.0.1:1/c", ["dispensing.*"])
-    webhooks.create_subscription(ledger, "pharmacy-example", "http://127.0.0.1:1/d", ["*"])
-    events.emit(ledger, "authorization.created", "clinic-example", {"x": 1})
-    assert sorted(d.url for d in ledger.deliveries.values()) == ["http://127.0.0.1:1/a", "http://127.0.0.1:1/b"]
+    ledger.area(Webhooks).create_subscription("clinic-example", "http://127.0.0.1:1/a", ["authorization.*"])
+    ledger.area(Webhooks).create_subscription("clinic-example", "http://127.0.0.1:1/b", ["*"])
+    ledger.area(Webhooks).create_subscription("clinic-example", "http://127.0.0.1:1/c", ["dispensing.*"])
+    ledger.area(Webhooks).create_subscription("pharmacy-example", "http://127.0.0.1:1/d", ["*"])
+    ledger.emit("authorization.created", "clinic-example", {"x": 1})
+    assert sorted(d.url for d in ledger.area(Webhooks).deliveries.values()) == [
+        "http://127.0.0.1:1/a",
+        "http://127.0.0.1:1/b",
+    ]
 
 
 def test_advance_awaits_each_attempt_and_the_retries_it_schedules_in_order():
     ledger, transport = setup([500, 500, 200])
-    webhooks.create_subscription(ledger, "clinic-example", "http://127.0.0.1:1/a", ["*"])
-    events.emit(ledger, "authorization.created", "clinic-example", {})
+    ledger.area(Webhooks).create_subscription("clinic-example", "http://127.0.0.1:1/a", ["*"])
+    ledger.emit("authorization.created", "clinic-example", {})
     asyncio.run(ledger.clock.advance_async(400, settle=ledger.settle))
-    [delivery] = ledger.deliveries.values()
+    [delivery] = ledger.area(Webhooks).deliveries.values()
     assert [a.status_code for a in delivery.attempts] == [500, 500, 200] and delivery.status == "DELIVERED"
     assert [a.at - delivery.attempts[0].at for a in delivery.attempts] == [0, 60, 360]
     assert {call[3] for call in transport.calls} == {2.0}  # the advance's wall-time bound
@@ -69,34 +71,34 @@ def test_advance_awaits_each_attempt_and_the_retries_it_schedules_in_order():
 def test_without_a_transport_an_attempt_fails_and_is_retried():
     sandbox = Sandbox(Settings(frozen_clock=True))
     ledger = sandbox.ledger()
-    webhooks.create_subscription(ledger, "clinic-example", "http://127.0.0.1:1/a", ["*"])
-    events.emit(ledger, "authorization.created", "clinic-example", {})
+    ledger.area(Webhooks).create_subscription("clinic-example", "http://127.0.0.1:1/a", ["*"])
+    ledger.emit("authorization.created", "clinic-example", {})
     asyncio.run(ledger.clock.advance_async(0))
-    [delivery] = ledger.deliveries.values()
+    [delivery] = ledger.area(Webhooks).deliveries.values()
     assert delivery.status == "RETRYING" and "no transport" in delivery.attempts[0].error
 
 
 def test_the_delivery_log_is_bounded():
     sandbox = Sandbox(Settings(frozen_clock=True, delivery_log_size=3))
     ledger = sandbox.ledger()
-    webhooks.create_subscription(ledger, "clinic-example", "http://127.0.0.1:1/a", ["*"])
+    ledger.area(Webhooks).create_subscription("clinic-example", "http://127.0.0.1:1/a", ["*"])
     for _ in range(5):
-        events.emit(ledger, "authorization.created", "clinic-example", {})
-    assert len(ledger.deliveries) == 3
+        ledger.emit("authorization.created", "clinic-example", {})
+    assert len(ledger.area(Webhooks).deliveries) == 3
     assert len([t for t in ledger.clock.pending() if t.action == "webhook.attempt"]) == 3
 
 
 def test_emitting_an_undocumented_event_type_is_a_programming_error():
     ledger, _ = setup()
     with pytest.raises(ValueError):
-        events.emit(ledger, "invoice.paid", "clinic-example", {})
+        ledger.emit("invoice.paid", "clinic-example", {})
 
 
 def test_other_providers_cannot_touch_a_subscription():
     ledger, _ = setup()
-    subscription = webhooks.create_subscription(ledger, "clinic-example", "http://127.0.0.1:1/a", ["*"])
+    subscription = ledger.area(Webhooks).create_subscription("clinic-example", "http://127.0.0.1:1/a", ["*"])
     with pytest.raises(ApiError):
-        webhooks.delete_subscription(ledger, "pharmacy-example", subscription.id)
+        ledger.area(Webhooks).delete_subscription("pharmacy-example", subscription.id)
 
 
 def test_async_clock_moves_run_awaitables_in_timer_order():

@@ -13,7 +13,8 @@ import yaml
 
 from mock_server.core.resources import fixtures_dir
 from mock_server.domain import identity
-from mock_server.domain.world import PRODUCT_TYPES, load_world
+from mock_server.domain.reference import PRODUCT_TYPES
+from mock_server.domain.world import load_world
 from mock_server.domain.worldgen import generate_beneficiaries
 from tests.support.world import BEHAVIOURS
 

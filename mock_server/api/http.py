@@ -1,14 +1,20 @@
-"""What every route shares: the JSON renderer, body parsing and validation, and the route builder
-that authenticates and authorises before a handler runs.
+"""The shared HTTP helpers every route uses (the API's and the admin plane's): the JSON renderer, body
+and parameter parsing and validation, base URLs, and the route builder that authenticates and
+authorises before a handler runs.
 
 A handler is ``async def handler(request, principal) -> Response``: it reads the whole body first,
 then makes one synchronous domain call, so each operation is atomic under asyncio.
+
+The routes reach the whole mock (``mock_server.sandbox.Sandbox``, the wiring above them) through the
+request's scope, typed as :class:`SandboxPort`: what the HTTP layers need of it, and nothing else.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
 import orjson
@@ -16,35 +22,83 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from mock_server.api import auth
 from mock_server.core import contracts
 from mock_server.core.errors import ApiError, FieldError
 from mock_server.core.pagination import PageRequest, paginate
+from mock_server.domain.catalog import GUIDE_PRODUCT_TYPES, normalize_product_type
 from mock_server.domain.ledger import Ledger
-from mock_server.domain.oauth import Principal, required_scope
-from mock_server.domain.sandbox import Sandbox
+from mock_server.domain.reference import PRODUCT_TYPES
+from mock_server.domain.tokens import Client, Principal
+from mock_server.domain.verification import Challenge
+from mock_server.domain.world import World
 
 __all__ = [
     "Handler",
     "JSONResponse",
+    "SandboxPort",
     "api_route",
+    "base_url",
+    "challenge_url",
+    "decode_base64",
     "error_response",
+    "ledger_of",
+    "path_int",
+    "product_type_param",
+    "query",
     "query_choice",
     "query_int",
     "read_json",
     "render",
     "render_page",
-    "path_int",
-    "settings_of",
-    "query",
     "sandbox_of",
+    "settings_of",
     "strict",
     "warn",
+    "with_challenge_url",
 ]
 
 JSON_TYPES = ("application/json",)
 FORM_TYPE = "application/x-www-form-urlencoded"
 
 Handler = Callable[[Request, Principal | None], Awaitable[Response]]
+
+
+class SandboxPort(Protocol):
+    """What the HTTP layers need of the whole mock (``mock_server.sandbox.Sandbox`` provides it)."""
+
+    world: World
+
+    def ledger(self, tenant_id: str = ...) -> Ledger: ...
+
+    def find_ledger(self, tenant_id: str) -> Ledger | None: ...
+
+    def authenticate(self, access_token: str) -> Principal: ...
+
+    def issue_token(self, client_id: str, secret: str, grant_type: str | None) -> dict[str, Any]: ...
+
+    def client(self, client_id: str) -> Client | None: ...
+
+    def clients_of(self, tenant_id: str) -> list[Client]: ...
+
+    def create_client(
+        self,
+        tenant_id: str,
+        provider_slug: str,
+        scope: str | None = ...,
+        client_id: str | None = ...,
+        client_secret: str | None = ...,
+    ) -> Client: ...
+
+    def challenge(self, challenge_id: str) -> tuple[Ledger, Challenge]: ...
+
+    def reset(self, tenant_id: str = ...) -> Ledger: ...
+
+    def create_tenant(self, tenant_id: str | None = ...) -> tuple[str, list[Client]]: ...
+
+    def export_snapshot(self, tenant_id: str = ...) -> dict[str, Any]: ...
+
+    def import_snapshot(self, tenant_id: str, snapshot: dict[str, Any]) -> Ledger: ...
 
 
 _JSON_CONTENT_TYPE = (b"content-type", b"application/json")
@@ -81,7 +135,7 @@ SETTINGS_KEY = "osigu.settings"
 QUERY_KEY = "osigu.query"
 
 
-def sandbox_of(request: Request) -> Sandbox:
+def sandbox_of(request: Request) -> SandboxPort:
     return request.scope[SANDBOX_KEY]
 
 
@@ -206,18 +260,63 @@ def render_page(request: Request, items: list[Any]) -> Response:
     return render(paginate(items, PageRequest.from_query(params), request.url.path, params))
 
 
+def product_type_param(
+    value: str | None, *, strict: bool, warnings: list[str], name: str = "product_type"
+) -> str | None:
+    """A ``product_type`` query parameter: None when absent, 400 when unknown (or empty)."""
+    if value is None:
+        return None
+    canonical, warning = normalize_product_type(value, strict=strict)
+    if canonical is None:
+        allowed = ", ".join(PRODUCT_TYPES) + ("" if strict else " (or " + ", ".join(GUIDE_PRODUCT_TYPES) + ")")
+        raise ApiError("MOCK-400-invalid-parameter", errors=[FieldError(name, f"must be one of {allowed}")])
+    if warning:
+        warnings.append(warning)
+    return canonical
+
+
+def decode_base64(text: str, path: str) -> bytes:
+    """A Base64 field of a JSON body, or 422 naming it."""
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise ApiError("MOCK-422-validation-failed", errors=[FieldError(path, "is not valid Base64")]) from None
+
+
+def base_url(request: Request) -> str:
+    """This mock's origin as the caller reached it (links the mock hands out work without a tenant header)."""
+    return str(request.base_url).rstrip("/")
+
+
+def challenge_url(request: Request, challenge_id: str) -> str:
+    """The page a verification challenge opens (``mock_server.api.challenges``)."""
+    return f"{base_url(request)}/challenges/{challenge_id}"
+
+
+def with_challenge_url(request: Request, error: ApiError) -> ApiError:
+    """A ``verification_required`` error names its challenge; the body also carries the page's URL."""
+    challenge_id = error.extra.get("challenge_id")
+    if challenge_id is not None:
+        error.extra["challenge_url"] = challenge_url(request, challenge_id)
+    return error
+
+
 def _secured(method: str, path: str, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
-    scope = required_scope(method, path)
+    scope = auth.required_scope(method, path)
 
     async def endpoint(request: Request) -> Response:
         principal = None
         if scope is not None:
-            principal = sandbox_of(request).authenticate(request.headers.get("authorization"))
+            token = auth.bearer_token(request.headers.get("authorization"))
+            try:
+                principal = sandbox_of(request).authenticate(token)
+            except ApiError as error:
+                raise auth.authenticated(error) from None
             state = request.scope.setdefault("state", {})
             state["tenant_id"] = principal.tenant_id
             state["client_id"] = principal.client_id
             state["provider_slug"] = principal.provider_slug
-            principal.require(scope)
+            auth.require_scope(principal, scope)
         return await handler(request, principal)
 
     return endpoint

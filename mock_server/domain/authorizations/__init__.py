@@ -1,0 +1,28 @@
+"""Pre-authorizations: the request a provider submits and the authorizations a sponsor grants
+(``contracts/openapi.yaml``, tag ``authorizations``)."""
+
+from mock_server.domain.authorizations.backend import Authorizations
+from mock_server.domain.authorizations.records import (
+    AUTHORIZATION_STATES,
+    REQUEST_STATES,
+    Authorization,
+    AuthorizationRequest,
+    AuthorizationStatus,
+    Decision,
+    ForcedOutcome,
+    LineStatus,
+    RequestStatus,
+)
+
+__all__ = [
+    "AUTHORIZATION_STATES",
+    "REQUEST_STATES",
+    "Authorization",
+    "AuthorizationRequest",
+    "AuthorizationStatus",
+    "Authorizations",
+    "Decision",
+    "ForcedOutcome",
+    "LineStatus",
+    "RequestStatus",
+]
