@@ -1,5 +1,5 @@
 """Pre-authorizations: ``/arc/v1/authorization-requests`` and ``/arc/v1/authorizations``
-(``contracts/openapi.yaml``, tag ``authorizations``)."""
+(``contracts/openapi.yaml``, tag ``pre-authorizations``)."""
 
 from __future__ import annotations
 

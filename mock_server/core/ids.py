@@ -1,4 +1,4 @@
-"""Ids and human codes (API.md section 1), from one seeded generator per tenant ledger.
+"""Ids and human codes (``contracts/README.md``, "Conventions"), from one seeded generator per tenant ledger.
 
 - Resources get int64 ids, sequential per kind, so a reset world hands out the same ids again.
 - Async monitors and signed documents get UUIDs (version 4, drawn from the seeded RNG).

@@ -1,4 +1,4 @@
-"""The one pagination helper (Spring HATEOAS ``PagedModel``, API.md section 1).
+"""The one pagination helper (Spring HATEOAS ``PagedModel``; ``contracts/schemas/page.schema.json``).
 
 Query ``page`` (0-based, default 0) and ``size`` (default 15, at most 100); the response is
 ``{content, page: {size, total_elements, total_pages, number}, links: [{rel, href}]}`` with rels

@@ -25,10 +25,10 @@ __all__ = [
 ]
 
 GUIDE_PRODUCT_TYPES = {
-    "MEDICATION": "DRUG",
-    "LAB": "LABORATORY",
-    "IMAGING": "DIAGNOSTIC_TEST",
-    "PROCEDURE": "MEDICAL_PROCEDURE",
+    "MEDICATION": ProductType.DRUG,
+    "LAB": ProductType.LABORATORY,
+    "IMAGING": ProductType.DIAGNOSTIC_TEST,
+    "PROCEDURE": ProductType.MEDICAL_PROCEDURE,
 }
 
 

@@ -9,12 +9,20 @@ operations as methods.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 from mock_server.core.clock import format_instant
 from mock_server.domain.ledger import Area
 
-__all__ = ["Dispensing", "cancelled_payload", "completed_payload", "started_payload"]
+__all__ = ["CancellationReason", "Dispensing", "cancelled_payload", "completed_payload", "started_payload"]
+
+
+class CancellationReason(StrEnum):
+    """Why a STARTED dispensation was cancelled (the ``reason`` of ``dispensing.cancelled``)."""
+
+    PHARMACY = "PHARMACY"
+    TIMEOUT = "TIMEOUT"
 
 
 class Dispensing(Area):
@@ -69,6 +77,5 @@ def completed_payload(
     }
 
 
-def cancelled_payload(reason: str, at: float, **header: Any) -> dict[str, Any]:
-    """``reason``: ``PHARMACY`` or ``TIMEOUT``."""
+def cancelled_payload(reason: CancellationReason, at: float, **header: Any) -> dict[str, Any]:
     return {**_header(**header), "reason": reason, "cancelled_at": format_instant(at)}

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Mapping
+from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
 
 from mock_server.core.clock import format_instant
+from mock_server.core.records import revive, to_plain
 from mock_server.domain.ledger import Area
 
-__all__ = ["Outbox", "OutboxKind"]
+__all__ = ["Message", "Outbox", "OutboxKind"]
 
 
 class OutboxKind(StrEnum):
@@ -23,38 +25,68 @@ class OutboxKind(StrEnum):
     EMAIL = "EMAIL"
 
 
+@dataclass
+class Message:
+    id: str
+    kind: OutboxKind
+    to: str
+    body: str
+    created_at: str
+    otp_id: str | None = None
+    beneficiary_id: int | None = None
+    code: str | None = None
+    subject: str | None = None
+
+    def view(self) -> dict[str, Any]:
+        """``contracts/schemas/admin-outbox-item.schema.json``."""
+        fields = asdict(self)
+        return {key: fields[key] for key in _VIEW_ORDER}
+
+
+_VIEW_ORDER = ("id", "kind", "to", "otp_id", "beneficiary_id", "code", "subject", "body", "created_at")
+
+
 class Outbox(Area):
     name = "outbox"
 
     def __init__(self, ledger) -> None:
         super().__init__(ledger)
-        self.messages: deque[dict[str, Any]] = deque(maxlen=self.config.outbox_size)
+        self.messages: deque[Message] = deque(maxlen=self.config.outbox_size)
 
-    def send(self, kind: OutboxKind, to: str, body: str, **fields: Any) -> dict[str, Any]:
-        """Record a message; ``fields`` may name its ``otp_id``, ``beneficiary_id``, ``code``, ``subject``."""
-        item = {
-            "id": self.ids.opaque("msg"),
-            "kind": OutboxKind(kind).value,
-            "to": to,
-            "otp_id": fields.get("otp_id"),
-            "beneficiary_id": fields.get("beneficiary_id"),
-            "code": fields.get("code"),
-            "subject": fields.get("subject"),
-            "body": body,
-            "created_at": format_instant(self.clock.timestamp()),
-        }
-        self.messages.append(item)
-        return item
+    def send(
+        self,
+        kind: OutboxKind,
+        to: str,
+        body: str,
+        *,
+        otp_id: str | None = None,
+        beneficiary_id: int | None = None,
+        code: str | None = None,
+        subject: str | None = None,
+    ) -> Message:
+        message = Message(
+            self.ids.opaque("msg"),
+            OutboxKind(kind),
+            to,
+            body,
+            format_instant(self.clock.timestamp()),
+            otp_id,
+            beneficiary_id,
+            code,
+            subject,
+        )
+        self.messages.append(message)
+        return message
 
     def items(self, *, kind: str | None = None, to: str | None = None) -> list[dict[str, Any]]:
         """Newest first."""
         return [
-            i for i in reversed(self.messages) if (kind is None or i["kind"] == kind) and (to is None or i["to"] == to)
+            m.view() for m in reversed(self.messages) if (kind is None or m.kind == kind) and (to is None or m.to == to)
         ]
 
     def export(self) -> dict[str, Any]:
-        return {"outbox": list(self.messages)}
+        return {"outbox": [to_plain(m) for m in self.messages]}
 
     def restore(self, snapshot: Mapping[str, Any]) -> None:
         self.messages.clear()
-        self.messages.extend(snapshot.get("outbox", []))
+        self.messages.extend(revive(Message, item) for item in snapshot.get("outbox", []))

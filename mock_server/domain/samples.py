@@ -24,6 +24,7 @@ from mock_server.domain.authorizations.records import (
     LineStatus,
     VoidedBy,
 )
+from mock_server.domain.codes import CodeType
 from mock_server.domain.doctor import Doctor
 from mock_server.domain.events import EVENT_TYPES, EventType
 from mock_server.domain.ledger import Ledger
@@ -161,7 +162,7 @@ class _Sample:
         return {
             "dispensation_id": self.ledger.ids.next_id("dispensation"),
             "code": authorization.code,
-            "code_type": "AUTHORIZATION",
+            "code_type": CodeType.AUTHORIZATION,
             "beneficiary_id": authorization.beneficiary_id,
             "sponsor_slug": authorization.sponsor_slug,
             "provider_slug": self.provider_slug,
@@ -197,7 +198,7 @@ def _authorization_updated(sample: _Sample) -> dict[str, Any]:
     authorization.expires_at = sample.now + 45 * DAY
     line = authorization.lines[0]
     line.quantity = line.authorized_quantity = 20
-    change = {"authorization_product_id": line.id, "new_quantity": 20, "new_status": "APPROVED"}
+    change = {"authorization_product_id": line.id, "new_quantity": 20, "new_status": LineStatus.APPROVED}
     return authorization_payloads.updated(authorization, [(line, change)])
 
 
@@ -242,7 +243,9 @@ SAMPLES: dict[EventType, Callable[[_Sample], dict[str, Any]]] = {
         [{"product_code": s.product.product_code, "quantity": 30}], s.now, **s.dispensation()
     ),
     EventType.DISPENSING_COMPLETED: _dispensing_completed,
-    EventType.DISPENSING_CANCELLED: lambda s: dispensing.cancelled_payload("PHARMACY", s.now, **s.dispensation()),
+    EventType.DISPENSING_CANCELLED: lambda s: dispensing.cancelled_payload(
+        dispensing.CancellationReason.PHARMACY, s.now, **s.dispensation()
+    ),
     EventType.PRESCRIPTION_ISSUED: lambda s: prescription_payloads.issued(*s.prescription()),
     EventType.PRESCRIPTION_EMAIL_DELIVERED: _email_delivered,
     EventType.PRESCRIPTION_EMAIL_FAILED: _email_failed,

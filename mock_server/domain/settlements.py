@@ -8,12 +8,21 @@ operations as methods.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 from mock_server.core.clock import format_instant
 from mock_server.domain.ledger import Area
 
-__all__ = ["Settlements", "paid_payload", "partially_accepted_payload", "rejected_payload"]
+__all__ = ["SettlementOutcome", "Settlements", "paid_payload", "partially_accepted_payload", "rejected_payload"]
+
+
+class SettlementOutcome(StrEnum):
+    """The sponsor's decision on a submitted batch (the ``status`` of the settlement.* events)."""
+
+    ACCEPTED = "ACCEPTED"
+    REJECTED = "REJECTED"
+    PARTIALLY_ACCEPTED = "PARTIALLY_ACCEPTED"
 
 
 class Settlements(Area):
@@ -35,18 +44,26 @@ def _batch(
 
 
 def paid_payload(paid_amount: float, at: float, **batch: Any) -> dict[str, Any]:
-    return {**_batch(status="ACCEPTED", **batch), "paid_amount": paid_amount, "paid_at": format_instant(at)}
+    return {
+        **_batch(status=SettlementOutcome.ACCEPTED, **batch),
+        "paid_amount": paid_amount,
+        "paid_at": format_instant(at),
+    }
 
 
 def rejected_payload(reason: str, at: float, **batch: Any) -> dict[str, Any]:
-    return {**_batch(status="REJECTED", **batch), "rejection_reason": reason, "rejected_at": format_instant(at)}
+    return {
+        **_batch(status=SettlementOutcome.REJECTED, **batch),
+        "rejection_reason": reason,
+        "rejected_at": format_instant(at),
+    }
 
 
 def partially_accepted_payload(
     paid_amount: float, rejected_claim_ids: list[int], at: float, **batch: Any
 ) -> dict[str, Any]:
     return {
-        **_batch(status="PARTIALLY_ACCEPTED", **batch),
+        **_batch(status=SettlementOutcome.PARTIALLY_ACCEPTED, **batch),
         "paid_amount": paid_amount,
         "rejected_claim_ids": rejected_claim_ids,
         "decided_at": format_instant(at),

@@ -1,6 +1,6 @@
 """Verification: one-time passwords, verification challenges and biometric readings.
 
-**OTP** (``contracts/openapi.yaml``: generateOtp, validateOtp). :meth:`Verification.generate` sends a
+**OTP** (``contracts/openapi.yaml``: sendOtp, validateOtp). :meth:`Verification.generate` sends a
 6-digit code to the beneficiary (into the outbox; personas always get 123456), valid 300 s on the mock
 clock. :meth:`Verification.validate` checks it: a wrong code counts, and the third wrong code locks the
 OTP (every later validate, the right code included, is refused; inferred). A right code gives a

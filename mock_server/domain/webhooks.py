@@ -39,6 +39,7 @@ __all__ = [
     "AttemptResult",
     "Delivery",
     "DeliveryStatus",
+    "SigningSecret",
     "Subscription",
     "Transport",
     "Webhooks",
@@ -93,21 +94,27 @@ Transport = Callable[[str, dict[str, str], bytes, float], Awaitable[AttemptResul
 
 
 @dataclass
+class SigningSecret:
+    secret: str
+    retires_at: float | None = None  # None: signs until a rotation retires it
+
+
+@dataclass
 class Subscription:
     id: int
     provider_slug: str
     url: str
     event_types: list[str]
     # Newest first; [secret, retires_at or None].
-    secrets: list[list[Any]]
+    secrets: list[SigningSecret]  # newest first
     created_at: float
 
     @property
     def signing_secret(self) -> str:
-        return self.secrets[0][0]
+        return self.secrets[0].secret
 
     def active_secrets(self, now: float) -> list[str]:
-        return [secret for secret, retires_at in self.secrets if retires_at is None or retires_at > now]
+        return [s.secret for s in self.secrets if s.retires_at is None or s.retires_at > now]
 
     def matches(self, event_type: str) -> bool:
         return any(fnmatch.fnmatchcase(event_type, pattern) for pattern in self.event_types)
@@ -179,6 +186,17 @@ class Webhooks(Area):
     def timers(self) -> Mapping[str, TimerHandler]:
         return {ATTEMPT: self._attempt, RETIRE_SECRETS: self._retire_secrets}
 
+    def restore(self, snapshot: Mapping[str, Any]) -> None:
+        if "subscriptions" in snapshot:  # earlier snapshots wrote each secret as a [secret, retires_at] pair
+            snapshot = {
+                **snapshot,
+                "subscriptions": [
+                    {**item, "secrets": [_secret(entry) for entry in item["secrets"]]}
+                    for item in snapshot["subscriptions"]
+                ],
+            }
+        super().restore(snapshot)
+
     def listeners(self) -> Sequence[Callable[[Event], None]]:
         return (self.dispatch,)
 
@@ -206,7 +224,7 @@ class Webhooks(Area):
             provider_slug=provider_slug,
             url=url,
             event_types=list(dict.fromkeys(event_types)),
-            secrets=[[self._new_secret(), None]],
+            secrets=[SigningSecret(self._new_secret())],
             created_at=self.clock.timestamp(),
         )
         self.subscriptions[subscription.id] = subscription
@@ -237,9 +255,9 @@ class Webhooks(Area):
         subscription = self.subscription_of(None, subscription_id)
         retires_at = self.clock.timestamp() + overlap_seconds
         for entry in subscription.secrets:
-            if entry[1] is None or entry[1] > retires_at:
-                entry[1] = retires_at
-        subscription.secrets.insert(0, [self._new_secret(), None])
+            if entry.retires_at is None or entry.retires_at > retires_at:
+                entry.retires_at = retires_at
+        subscription.secrets.insert(0, SigningSecret(self._new_secret()))
         self.ledger.schedule(
             retires_at,
             RETIRE_SECRETS,
@@ -252,7 +270,7 @@ class Webhooks(Area):
         subscription = self.subscriptions.get(payload["subscription_id"])
         if subscription is not None:
             now = self.clock.timestamp()
-            subscription.secrets = [e for e in subscription.secrets if e[1] is None or e[1] > now]
+            subscription.secrets = [e for e in subscription.secrets if e.retires_at is None or e.retires_at > now]
 
     # -- deliveries ---------------------------------------------------------------------------
     def envelope(self, event: Event) -> dict[str, Any]:
@@ -395,6 +413,12 @@ class Webhooks(Area):
                 continue
             out.append(delivery.view())
         return out
+
+
+def _secret(entry: Any) -> dict[str, Any]:
+    if isinstance(entry, list):
+        return {"secret": entry[0], "retires_at": entry[1]}
+    return entry
 
 
 def _check_event_types(patterns: list[str]) -> list[FieldError]:

@@ -1,6 +1,6 @@
-"""Facts about the seeded world that API.md pins, shared by the tests."""
+"""Facts about the seeded world that the contract pins (README.md, "The seeded world"), shared by the tests."""
 
-# API.md section 3: `behaviour` is exactly one of these.
+# contracts/schemas/admin-world.schema.json: `behaviour` is exactly one of these.
 BEHAVIOURS = frozenset(
     {
         "approved",

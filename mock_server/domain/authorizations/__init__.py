@@ -1,5 +1,5 @@
 """Pre-authorizations: the request a provider submits and the authorizations a sponsor grants
-(``contracts/openapi.yaml``, tag ``authorizations``)."""
+(``contracts/openapi.yaml``, tag ``pre-authorizations``)."""
 
 from mock_server.domain.authorizations.backend import Authorizations
 from mock_server.domain.authorizations.records import (

@@ -1,5 +1,5 @@
 """Initiate and indications: a provider's request, checked and stored as ``PENDING_INDICATION``
-(``contracts/openapi.yaml``: initiateAuthorizationRequest, attachIndication).
+(``contracts/openapi.yaml``: createAuthorizationRequest, uploadIndication).
 
 Initiate accepts two body shapes: the schema page's (CreatePendingAuthorizationRequest: ``diagnoses[]``,
 ``treatments[]``, ``products[]``, doctor fields) and the guide's (``diagnosis_code``, ``products[]`` with

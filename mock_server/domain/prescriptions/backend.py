@@ -21,6 +21,7 @@ from mock_server.domain.patients import Patients
 from mock_server.domain.prescriptions import issuing, payloads, redemption, views
 from mock_server.domain.prescriptions.records import (
     PRESCRIPTION_STATES,
+    EmailStatus,
     ItemStatus,
     Prescription,
     PrescriptionStatus,
@@ -100,8 +101,8 @@ class Prescriptions(Area):
             "prescription_id": prescription.id,
             "prescription_code": prescription.code,
             "email": to,
-            "status": "FAILED" if failed else "DELIVERED",
-            "outbox_id": message["id"],
+            "status": EmailStatus.FAILED if failed else EmailStatus.DELIVERED,
+            "outbox_id": message.id,
             "sent_at": format_instant(at),
         }
 

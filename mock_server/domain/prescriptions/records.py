@@ -26,6 +26,7 @@ __all__ = [
     "Consent",
     "ConsentMethod",
     "DispensationLog",
+    "EmailStatus",
     "ItemStatus",
     "Prescription",
     "PrescriptionDiagnosis",
@@ -62,6 +63,11 @@ class ItemStatus(StrEnum):
     MASTER_FORMULA_ON_GOING = "MASTER_FORMULA_ON_GOING"
     PARTIALLY_SUBSTITUTED = "PARTIALLY_SUBSTITUTED"
     SUSPENDED = "SUSPENDED"
+
+
+class EmailStatus(StrEnum):
+    DELIVERED = "DELIVERED"
+    FAILED = "FAILED"
 
 
 class ConsentMethod(StrEnum):

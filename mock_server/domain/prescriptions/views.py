@@ -12,6 +12,7 @@ from mock_server.core.clock import format_instant
 from mock_server.domain.codes import CodeType
 from mock_server.domain.patients import Patient
 from mock_server.domain.prescriptions.records import REDEEMABLE, Prescription, PrescriptionItem
+from mock_server.domain.reference import ProductType
 
 __all__ = ["explain", "item_view", "patient_block", "prescription_view"]
 
@@ -107,7 +108,7 @@ def item_view(item: PrescriptionItem) -> dict[str, Any]:
         "product_id": item.product_id,
         "product_code": item.product_code,
         "product_name": item.product_name,
-        "product_type_slug": "DRUG",
+        "product_type_slug": ProductType.DRUG,
         "treatment_duration_days": item.duration_days,
         "quantity": item.quantity,
         "authorized_quantity": item.quantity,
