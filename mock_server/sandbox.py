@@ -13,6 +13,7 @@ importing a module.
 from __future__ import annotations
 
 import secrets
+from dataclasses import fields
 from typing import Any
 
 from mock_server.core.errors import ApiError, FieldError
@@ -31,22 +32,8 @@ __all__ = ["Sandbox", "domain_config"]
 
 
 def domain_config(settings: Settings) -> DomainConfig:
-    """The values the domain needs, from the application's settings."""
-    return DomainConfig(
-        frozen_clock=settings.frozen_clock,
-        token_ttl_seconds=settings.token_ttl_seconds,
-        token_requests_per_minute=settings.token_requests_per_minute,
-        sandbox_limits=settings.sandbox_limits,
-        api_requests_per_minute=settings.api_requests_per_minute,
-        journal_size=settings.journal_size,
-        event_log_size=settings.event_log_size,
-        delivery_log_size=settings.delivery_log_size,
-        outbox_size=settings.outbox_size,
-        require_https_webhooks=settings.require_https_webhooks,
-        webhook_allow=settings.webhook_allow,
-        webhook_timeout_seconds=settings.webhook_timeout_seconds,
-        webhook_advance_wait_seconds=settings.webhook_advance_wait_seconds,
-    )
+    """The values the domain needs, from the application's settings (same names on both sides)."""
+    return DomainConfig(**{f.name: getattr(settings, f.name) for f in fields(DomainConfig)})
 
 
 class Sandbox:

@@ -41,17 +41,20 @@ ALLOWED: dict[str, tuple[str, ...] | None] = {
     "kit": ("mock_server.core", "mock_server.kit"),
     "top": None,
 }
-# Third-party packages a part must not use.
+# Modules (and their submodules) a part must not use: web frameworks and HTTP clients below the HTTP layers.
+HTTP_CLIENTS = ("httpx", "httpx2", "requests", "aiohttp", "urllib.request", "http.client")
 FORBIDDEN_THIRD_PARTY = {
-    "core": ("starlette", "uvicorn", "httpx", "httpx2", "click"),
-    "domain": ("starlette", "uvicorn", "httpx", "httpx2", "click"),
-    "api": ("uvicorn", "httpx", "httpx2", "click"),
-    "admin": ("uvicorn", "httpx", "httpx2", "click"),
+    "core": ("starlette", "uvicorn", "click", *HTTP_CLIENTS),
+    "domain": ("starlette", "uvicorn", "click", *HTTP_CLIENTS),
+    "api": ("uvicorn", "click", *HTTP_CLIENTS),
+    "admin": ("uvicorn", "click", *HTTP_CLIENTS),
     "kit": ("starlette", "uvicorn"),
 }
 
 
 def module_name(path: Path) -> str:
+    if not path.is_relative_to(PACKAGE.parent):
+        return path.stem
     parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
     if parts[-1] == "__init__":
         parts.pop()
@@ -75,7 +78,8 @@ def imports(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             if node.level or not node.module:
                 raise AssertionError(f"{path}: no relative imports")
-            if node.module == "mock_server":  # the package root: only __version__ (and a lazy create_app)
+            if node.module == "mock_server":  # the package root: __version__ is fine, a submodule is not
+                names |= {f"mock_server.{alias.name}" for alias in node.names if alias.name != "__version__"}
                 continue
             names.add(node.module)
             if node.module.startswith("mock_server"):
@@ -98,28 +102,66 @@ def _importable(name: str) -> bool:
     ).is_dir()
 
 
+def violations(part: str, path: Path) -> list[str]:
+    """What ``path``, a module of ``part``, imports that its layer does not allow."""
+    allowed = ALLOWED[part]
+    found = []
+    for name in imports(path):
+        if name.startswith("mock_server") and allowed is not None and _importable(name):
+            if not any(name == a or name.startswith(a + ".") for a in allowed):
+                found.append(f"{module_name(path)} imports {name}")
+        if any(name == f or name.startswith(f + ".") for f in FORBIDDEN_THIRD_PARTY.get(part, ())):
+            found.append(f"{module_name(path)} imports {name}")
+    return found
+
+
 @pytest.mark.parametrize("part", [*PACKAGES, "top"])
 def test_a_part_imports_only_what_its_layer_allows(part):
     files = [p for p in MODULES if part_of(module_name(p)) == part]
     assert files
-    allowed = ALLOWED[part]
-    problems = []
-    for path in files:
-        for name in imports(path):
-            if name.startswith("mock_server") and allowed is not None and _importable(name):
-                if not any(name == a or name.startswith(a + ".") for a in allowed):
-                    problems.append(f"{module_name(path)} imports {name}")
-            top = name.split(".")[0]
-            if top in FORBIDDEN_THIRD_PARTY.get(part, ()):
-                problems.append(f"{module_name(path)} imports {name}")
+    problems = [problem for path in files for problem in violations(part, path)]
     assert not problems, "\n".join(problems)
 
 
-def test_the_rules_catch_a_domain_module_that_reads_the_settings(tmp_path):
-    """The checker itself: a domain module importing the settings (or Starlette) is reported."""
-    sample = tmp_path / "sample.py"
-    sample.write_text("from mock_server.settings import Settings\nimport starlette.requests\n")
-    names = imports(sample)
-    assert "mock_server.settings" in names and "starlette.requests" in names
-    assert not any("mock_server.settings" == a or "mock_server.settings".startswith(a + ".") for a in ALLOWED["domain"])
-    assert part_of("mock_server.something_new") is None
+@pytest.mark.parametrize(
+    ("part", "source"),
+    [
+        ("domain", "from mock_server.settings import Settings\n"),
+        ("domain", "from mock_server import settings\n"),
+        ("domain", "import mock_server.api.http\n"),
+        ("domain", "import urllib.request\n"),
+        ("domain", "from starlette.requests import Request\n"),
+        ("core", "from mock_server.domain import world\n"),
+        ("api", "from mock_server.admin.routes import routes\n"),
+        ("admin", "from mock_server.api.authorizations import routes\n"),
+        ("kit", "from mock_server.domain.world import load_world\n"),
+    ],
+)
+def test_the_checker_reports_an_import_the_layer_forbids(tmp_path, part, source):
+    module = PACKAGE / part / "sample_module.py"  # named inside the package, read from tmp_path
+    sample = tmp_path / "sample_module.py"
+    sample.write_text(source, encoding="utf-8")
+    assert violations(part, sample), source
+    assert part_of(module_name(module)) == part and part_of("mock_server.something_new") is None
+
+
+def test_the_checker_lets_through_what_the_layer_allows(tmp_path):
+    sample = tmp_path / "sample_module.py"
+    sample.write_text("from mock_server import __version__\nimport urllib.parse\nfrom mock_server.core import clock\n")
+    assert violations("domain", sample) == []
+
+
+def test_the_wiring_provides_every_method_of_the_port_the_http_layers_use():
+    """``api.http.SandboxPort`` is how api and admin see ``sandbox.Sandbox`` without importing it."""
+    import inspect
+
+    from mock_server.api.http import SandboxPort
+    from mock_server.sandbox import Sandbox
+
+    members = [name for name in vars(SandboxPort) if not name.startswith("_")]
+    assert members
+    for name in members:
+        port = inspect.signature(getattr(SandboxPort, name))
+        actual = inspect.signature(getattr(Sandbox, name))
+        assert list(port.parameters) == list(actual.parameters), name
+    assert "world" in SandboxPort.__annotations__

@@ -15,7 +15,7 @@ from starlette.responses import HTMLResponse, Response
 from mock_server.api.http import FORM_TYPE, api_route, media_type, sandbox_of
 from mock_server.core.errors import ApiError, FieldError
 from mock_server.domain.tokens import Principal
-from mock_server.domain.verification import ChallengeStatus, Verification
+from mock_server.domain.verification import CHALLENGE_OUTCOMES, Verification
 
 __all__ = ["routes"]
 
@@ -63,7 +63,7 @@ async def decide(request: Request, _: Principal | None) -> Response:
         raise ApiError("MOCK-415-unsupported-media-type", f"Send the outcome as {FORM_TYPE}.")
     body = raw.decode("utf-8", errors="replace")
     outcome = (parse_qs(body).get("outcome") or [""])[0]
-    if outcome not in (ChallengeStatus.MATCH, ChallengeStatus.NO_MATCH):
+    if outcome not in CHALLENGE_OUTCOMES:
         raise ApiError("MOCK-422-validation-failed", errors=[FieldError("outcome", "must be MATCH or NO_MATCH")])
     return _page(ledger.area(Verification).decide(challenge.challenge_id, outcome))
 

@@ -37,6 +37,7 @@ from mock_server.domain.ledger import Area, TimerHandler
 from mock_server.domain.outbox import Outbox, OutboxKind
 
 __all__ = [
+    "CHALLENGE_OUTCOMES",
     "CHALLENGE_STATES",
     "OTP_STATES",
     "Challenge",
@@ -82,6 +83,8 @@ class ChallengeStatus(StrEnum):
     NO_MATCH = "NO_MATCH"
 
 
+# What a decided challenge or a biometric reading can say.
+CHALLENGE_OUTCOMES = (ChallengeStatus.MATCH, ChallengeStatus.NO_MATCH)
 OTP_STATES = StateMachine("OTP", OtpStatus, {OtpStatus.PENDING: {OtpStatus.VALIDATED, OtpStatus.LOCKED}})
 CHALLENGE_STATES = StateMachine(
     "challenge", ChallengeStatus, {ChallengeStatus.PENDING: {ChallengeStatus.MATCH, ChallengeStatus.NO_MATCH}}
@@ -304,7 +307,7 @@ class Verification(Area):
         challenge = self.challenges.get(challenge_id)
         if challenge is None:
             raise ApiError("MOCK-404-challenge-not-found", f"No challenge {challenge_id!r}.")
-        if outcome not in (ChallengeStatus.MATCH, ChallengeStatus.NO_MATCH):
+        if outcome not in CHALLENGE_OUTCOMES:
             raise ApiError("MOCK-422-validation-failed", errors=[FieldError("outcome", "must be MATCH or NO_MATCH")])
         if challenge.status != ChallengeStatus.PENDING:
             raise ApiError("MOCK-409-challenge-decided", f"The challenge was already decided: {challenge.status}.")

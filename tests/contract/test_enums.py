@@ -18,6 +18,7 @@ from mock_server.domain.authorizations.records import (
     Decision,
     DocumentType,
     ForcedOutcome,
+    LineDecision,
     LineStatus,
     RequestStatus,
     VoidedBy,
@@ -44,17 +45,14 @@ from mock_server.domain.reference import (
 )
 from mock_server.domain.settlements import SettlementOutcome
 from mock_server.domain.sponsors import PreauthorizationOutcome
-from mock_server.domain.verification import ChallengeStatus, OtpChannel, VerificationKind
+from mock_server.domain.verification import CHALLENGE_OUTCOMES, ChallengeStatus, OtpChannel, VerificationKind
 from mock_server.domain.webhooks import DELIVERY_STATES, DeliveryStatus
-
-DECIDED = (ChallengeStatus.MATCH, ChallengeStatus.NO_MATCH)
-LINE_DECISIONS = (LineStatus.APPROVED, LineStatus.REJECTED, LineStatus.MANUAL_APPROVAL_REQUIRED)
 
 # (schema file, keys down to the enum) -> the values the code uses
 SCHEMA_ENUMS = [
     ("authorization-request", ("status",), RequestStatus),
-    ("authorization-request", ("diagnoses", "status"), LINE_DECISIONS),
-    ("authorization-request", ("products", "status"), LINE_DECISIONS),
+    ("authorization-request", ("diagnoses", "status"), LineDecision),
+    ("authorization-request", ("products", "status"), LineDecision),
     ("authorization-request", ("products", "product_type"), ProductType),
     ("authorization", ("status",), AuthorizationStatus),
     ("authorization", ("voided_by",), VoidedBy),
@@ -77,8 +75,8 @@ SCHEMA_ENUMS = [
     ("admin-client", ("provider_kind",), ProviderKind),
     ("admin-challenge", ("kind",), VerificationKind),
     ("admin-challenge", ("status",), ChallengeStatus),
-    ("admin-challenge-decision-request", ("outcome",), DECIDED),
-    ("biometric-result", ("result",), DECIDED),
+    ("admin-challenge-decision-request", ("outcome",), CHALLENGE_OUTCOMES),
+    ("biometric-result", ("result",), CHALLENGE_OUTCOMES),
     ("otp-generate-request", ("channel",), OtpChannel),
     ("admin-outbox-item", ("kind",), OutboxKind),
     ("admin-delivery", ("status",), DeliveryStatus),
@@ -95,7 +93,7 @@ SCHEMA_ENUMS = [
     ("webhook-event", ("$defs", "dispensing.cancelled", "reason"), CancellationReason),
     ("webhook-event", ("$defs", "dispensing.started", "code_type"), CodeType),
     ("webhook-event", ("$defs", "settlement.paid", "status"), SettlementOutcome),
-    ("admin-snapshot", ("verification_proofs", "biometric_result"), DECIDED),
+    ("admin-snapshot", ("verification_proofs", "biometric_result"), CHALLENGE_OUTCOMES),
 ]
 
 # (operation id, query parameter) -> the values the route accepts
@@ -146,3 +144,19 @@ def test_item_statuses_and_line_statuses_are_product_resource_statuses():
 @pytest.mark.parametrize("machine", [REQUEST_STATES, AUTHORIZATION_STATES, PRESCRIPTION_STATES, DELIVERY_STATES])
 def test_every_state_a_machine_reaches_is_an_enum_member(machine):
     assert machine.reachable() <= set(machine.enum)
+
+
+@pytest.mark.parametrize("status", AUTHORIZATION_STATES.states)
+def test_the_authorization_list_filters_by_every_status_of_the_machine(client, status):
+    response = client.get(f"/arc/v1/authorizations?status={status}", headers=client.bearer("demo-clinic"))
+    assert response.status_code == 200, response.text
+
+
+def test_the_authorization_list_refuses_a_status_outside_the_machine(client):
+    response = client.get("/arc/v1/authorizations?status=APPROVED", headers=client.bearer("demo-clinic"))
+    body = response.json()
+    assert (response.status_code, body["code"], [e["path"] for e in body["errors"]]) == (
+        400,
+        "MOCK-400-invalid-parameter",
+        ["status"],
+    )

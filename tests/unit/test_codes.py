@@ -11,6 +11,7 @@ import re
 import pytest
 
 from mock_server.core.errors import ApiError
+from mock_server.core.ids import IdGenerator
 from mock_server.domain.authorizations import Authorizations
 from mock_server.domain.codes import Codes
 from mock_server.domain.prescriptions import Prescriptions
@@ -92,10 +93,19 @@ def test_prescription_codes_are_twelve_digits(ledger):
         assert PRESCRIPTION_CODE.fullmatch(code), code
 
 
-def test_no_two_issued_codes_are_equal(ledger, codes):
+def test_every_issued_code_is_registered_once(ledger, codes):
     issued = [a.code for a in authorizations_of(ledger, LAB_AND_DRUG) + authorizations_of(ledger)]
     issued += [prescription_of(ledger).code for _ in range(3)]
     assert len(set(issued)) == len(issued) == len(codes.codes)
+
+
+@pytest.mark.parametrize("kind", ["authorization_code", "prescription_code"])
+def test_a_code_already_taken_is_not_issued_again(kind):
+    """The same seed draws the same code; once it is taken, the generator draws another."""
+    taken = getattr(IdGenerator(seed="s"), kind)()
+    ids = IdGenerator(seed="s")
+    ids.reserve_code(taken)
+    assert getattr(ids, kind)() != taken
 
 
 # -- lookup ---------------------------------------------------------------------------------------

@@ -1,21 +1,26 @@
-"""Snapshots through the areas: each area's keys, a round trip that restores every area, and the
-snapshots written before the areas existed (version 1, and version 2 with verification on the
-requests and signing secrets as pairs) still restore."""
+"""Snapshots through the areas: each area's keys, a round trip that restores every area, and a
+snapshot written before the areas existed (version 2 with verification on the requests and signing
+secrets as pairs) still restores."""
 
 from __future__ import annotations
 
 import copy
+import json
+from pathlib import Path
 
 import pytest
 
+from mock_server.core.errors import ApiError
 from mock_server.domain.authorizations import Authorizations
+from mock_server.domain.patients import Patients
+from mock_server.domain.registrations import Registrations
 from mock_server.domain.snapshot import SHARED_KEYS
 from mock_server.domain.tokens import Principal
 from mock_server.domain.verification import Verification
 from mock_server.domain.webhooks import Webhooks
 from mock_server.sandbox import Sandbox
 from mock_server.settings import Settings
-from tests.support.flows import BIOMETRIC_GT, PDF, schema_body
+from tests.support.flows import BIOMETRIC_GT, MARIA, OTP_DO, PDF, schema_body
 
 CLINIC = Principal("clinic-example", "demo-clinic", frozenset({"arc:read", "arc:write"}), "default")
 
@@ -72,42 +77,83 @@ def test_a_biometric_match_proven_before_the_export_holds_after_the_import(sandb
     assert authz.complete("clinic-example", request.id, {}).status == "APPROVED"
 
 
-def _as_written_before_the_areas(snapshot: dict) -> dict:
-    """The same state as a version 2 snapshot of the previous layout wrote it."""
-    old = copy.deepcopy(snapshot)
-    proofs = {p["authorization_request_id"]: p for p in old.pop("verification_proofs")}
-    for request in old["authorization_requests"]:
-        proof = proofs.get(request["id"], {})
-        request["otp_verified"] = proof.get("otp_verified", False)
-        request["biometric_result"] = proof.get("biometric_result")
-    for subscription in old["subscriptions"]:
-        subscription["secrets"] = [[s["secret"], s["retires_at"]] for s in subscription["secrets"]]
-    return old
+# A version 2 snapshot written by the mock before its state was split into areas (commit 4e4a07a):
+# a biometric request proven by a matching reading, an OTP request proven by an admin-decided
+# challenge, and a subscription whose secret was rotated with a 3600 s overlap.
+PREVIOUS_LAYOUT = Path(__file__).resolve().parents[1] / "support" / "snapshot-v2-previous-layout.json"
 
 
-def test_a_version_2_snapshot_of_the_previous_layout_restores_proofs_and_secrets(sandbox):
-    request = biometric_request(sandbox)
+def test_a_version_2_snapshot_of_the_previous_layout_restores_proofs_and_rotating_secrets(sandbox):
+    golden = json.loads(PREVIOUS_LAYOUT.read_text(encoding="utf-8"))
+    assert "verification_proofs" not in golden["snapshot"]
+    assert isinstance(golden["snapshot"]["subscriptions"][0]["secrets"][0], list)
+    ledger = sandbox.import_snapshot("default", golden["snapshot"])
+    verification = ledger.area(Verification)
+    assert verification.proof_of(golden["bio"]).biometric_result == "MATCH"
+    assert verification.proof_of(golden["otp"]).otp_verified is True
+    [subscription] = ledger.area(Webhooks).subscriptions.values()
+    now = ledger.clock.timestamp()
+    assert subscription.active_secrets(now) == [golden["new"], golden["old"]]
+    assert subscription.active_secrets(now + 3601) == [golden["new"]]
+    # and the next export is in the current layout
+    exported = sandbox.export_snapshot()
+    assert isinstance(exported["subscriptions"][0]["secrets"][0], dict) and exported["verification_proofs"]
+
+
+PATIENT = {
+    "first_name": "ANA",
+    "last_name": "PEREZ",
+    "document_type": "CC",
+    "document_number": "1020304050",
+    "date_of_birth": "1990-04-11",
+    "email": "ana@example.com",
+}
+
+
+def busy(sandbox: Sandbox):
+    """Something in every area that has state: a completed request, a forced outcome, an OTP, a removed
+    registration, a new patient, a subscription."""
     ledger = sandbox.ledger()
-    ledger.area(Verification).read_biometric(request.id, "FINGERPRINT", "AQ" * 1400)
-    subscription = ledger.area(Webhooks).create_subscription("clinic-example", "http://127.0.0.1:9/x", ["*"])
-    old = _as_written_before_the_areas(sandbox.export_snapshot())
-    assert isinstance(old["subscriptions"][0]["secrets"][0], list)
+    authz = ledger.area(Authorizations)
+    request, _ = authz.initiate(CLINIC, schema_body(), strict=False)
+    authz.attach_indication("clinic-example", request.id, "MEDICAL_INDICATION", "", PDF)
+    authz.complete("clinic-example", request.id, {})
+    authz.force_next_outcome(MARIA, "REJECTED", "forced")
+    ledger.area(Verification).generate(OTP_DO, "sponsor-sandbox-do", "SMS")
+    ledger.area(Registrations).remove("clinic-example", "MED-042")
+    ledger.area(Patients).create(dict(PATIENT))
+    ledger.area(Webhooks).create_subscription("clinic-example", "http://127.0.0.1:9/x", ["*"])
+    return request
 
+
+def test_export_reset_import_export_gives_back_every_area(sandbox):
+    busy(sandbox)
+    before = sandbox.export_snapshot()
+    for key in ("benefit_usage", "next_outcomes", "otps", "outbox", "codes", "subscriptions", "authorizations"):
+        assert before[key], key
     sandbox.reset()
-    sandbox.import_snapshot("default", old)
-    ledger = sandbox.ledger()
-    assert ledger.area(Verification).proof_of(request.id).biometric_result == "MATCH"
-    restored = ledger.area(Webhooks).subscriptions[subscription.id]
-    assert restored.signing_secret == subscription.signing_secret
-    assert restored.active_secrets(ledger.clock.timestamp()) == [subscription.signing_secret]
-    # and the next export is in the current layout again
-    assert isinstance(sandbox.export_snapshot()["subscriptions"][0]["secrets"][0], dict)
+    sandbox.import_snapshot("default", copy.deepcopy(before))
+    after = sandbox.export_snapshot()
+    before.pop("exported_at"), after.pop("exported_at")
+    assert after == before
 
 
-def test_a_snapshot_restores_onto_a_fresh_ledger_whatever_the_ledger_held(sandbox):
+def test_an_areas_indexes_are_rebuilt_after_an_import(sandbox):
+    busy(sandbox)
     snapshot = sandbox.export_snapshot()
-    request = biometric_request(sandbox)
+    sandbox.reset()
+    ledger = sandbox.import_snapshot("default", snapshot)
+    with pytest.raises(ApiError) as caught:
+        ledger.area(Patients).create(dict(PATIENT))
+    assert caught.value.code == "MOCK-409-patient-exists"
+
+
+def test_ids_continue_after_the_restored_ones_whatever_the_ledger_held(sandbox):
+    first = busy(sandbox)
+    snapshot = sandbox.export_snapshot()
+    lab = schema_body(products=[{"product_code": "LAB-HEMO", "product_type": "LABORATORY", "quantity": 1}])
+    discarded, _ = sandbox.ledger().area(Authorizations).initiate(CLINIC, lab, strict=False)
     sandbox.import_snapshot("default", snapshot)
-    assert request.id not in sandbox.ledger().area(Authorizations).requests
-    # ids continue after the restored ones, not after the discarded request
-    assert biometric_request(sandbox).id == request.id
+    assert discarded.id not in sandbox.ledger().area(Authorizations).requests
+    again, _ = sandbox.ledger().area(Authorizations).initiate(CLINIC, lab, strict=False)
+    assert again.id == discarded.id != first.id

@@ -158,6 +158,15 @@ def test_coverage_is_active_while_today_is_within_it(world):
     body = {"document_type": "CC", "document_number": "1000000006"}
     assert search(world, "sponsor-sandbox", body, date(2025, 6, 30))["coverage"]["active"] is True
     assert search(world, "sponsor-sandbox", body, date(2025, 7, 1))["coverage"]["active"] is False
+    # the first day counts too (personas are covered from 2020-01-01: mock_server/domain/world.py loads them so)
+    assert search(world, "sponsor-sandbox", body, date(2020, 1, 1))["coverage"]["active"] is True
+    assert search(world, "sponsor-sandbox", body, date(2019, 12, 31))["coverage"]["active"] is False
+
+
+def test_a_beneficiary_out_of_coverage_is_shown_disabled(world):
+    body = {"document_type": "CC", "document_number": "1000000006"}
+    assert search(world, "sponsor-sandbox", body, date(2025, 6, 30))["status"] == "ENABLED"
+    assert search(world, "sponsor-sandbox", body, date(2025, 7, 1))["status"] == "DISABLED"
 
 
 # -- families -------------------------------------------------------------------------------------

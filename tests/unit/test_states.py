@@ -110,3 +110,68 @@ def test_osigus_statuses_the_mock_never_reaches_have_no_transitions():
         assert status not in AUTHORIZATION_STATES.reachable()
     for status in ("PENDING_VISA", "VISA_REJECTED", "MASTER_FORMULA_ON_GOING", "SUSPENDED"):
         assert status not in ITEM_STATES.reachable()
+
+
+def test_a_move_named_by_its_wire_value_lands_on_the_enum_member():
+    lamp = Lamp(Light.RED)
+    LIGHTS.move(lamp, "GREEN")
+    assert lamp.status is Light.GREEN
+
+
+def table(machine) -> dict[str, list[str]]:
+    return {str(s): sorted(map(str, targets)) for s, targets in machine.transitions.items() if targets}
+
+
+# Each machine's whole table, written out from the lifecycles the areas document (nothing more may move).
+TABLES = {
+    "authorization request": (
+        REQUEST_STATES,
+        {
+            "PENDING_INDICATION": ["APPROVED", "PARTIALLY_APPROVED", "PENDING_SPONSOR", "REJECTED"],
+            "PENDING_SPONSOR": ["APPROVED", "PARTIALLY_APPROVED", "REJECTED"],
+        },
+    ),
+    "authorization": (
+        AUTHORIZATION_STATES,
+        {
+            "PENDING_REVIEW": ["READY", "VOIDED"],
+            "READY": ["CLAIMED", "PARTIALLY_CLAIMED", "VOIDED"],
+            "PARTIALLY_CLAIMED": ["CLAIMED", "PARTIALLY_CLAIMED"],
+            "CLAIMED": ["PAID"],
+        },
+    ),
+    "prescription": (
+        PRESCRIPTION_STATES,
+        {
+            "ISSUED": ["DISPENSED", "EXPIRED", "PARTIALLY_DISPENSED", "VOIDED"],
+            "PARTIALLY_DISPENSED": ["DISPENSED", "EXPIRED"],
+        },
+    ),
+    "prescription item": (
+        ITEM_STATES,
+        {
+            "DISPENSABLE": ["EXPIRED", "LOCKED"],
+            "PARTIALLY_DISPENSED": ["EXPIRED", "LOCKED"],
+            "PARTIALLY_SUBSTITUTED": ["EXPIRED", "LOCKED"],
+            "LOCKED": ["DISPENSABLE", "DISPENSED", "PARTIALLY_DISPENSED", "PARTIALLY_SUBSTITUTED", "SUBSTITUTED"],
+        },
+    ),
+    "OTP": (OTP_STATES, {"PENDING": ["LOCKED", "VALIDATED"]}),
+    "challenge": (CHALLENGE_STATES, {"PENDING": ["MATCH", "NO_MATCH"]}),
+    "delivery": (
+        DELIVERY_STATES,
+        {
+            "PENDING": ["ABANDONED", "CANCELLED", "DELIVERED", "RETRYING"],
+            "RETRYING": ["ABANDONED", "CANCELLED", "DELIVERED", "PENDING", "RETRYING"],
+            "DELIVERED": ["PENDING"],
+            "ABANDONED": ["PENDING"],
+            "CANCELLED": ["PENDING"],
+        },
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TABLES))
+def test_each_machine_allows_exactly_its_documented_moves(name):
+    machine, expected = TABLES[name]
+    assert table(machine) == expected

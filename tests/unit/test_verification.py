@@ -99,6 +99,7 @@ def test_a_generated_beneficiary_gets_a_six_digit_code_sent_to_its_phone(ledger,
     otp = verification.generate(beneficiary.beneficiary_id, DO, "SMS")
     [message] = ledger.area(Outbox).items(kind="OTP", to=beneficiary.phone)
     assert re.fullmatch(r"[0-9]{6}", message["code"])
+    assert message["code"] != "123456"  # the personas' code is theirs alone (the seed fixes this draw)
     assert message["otp_id"] == otp["otp_id"] and message["beneficiary_id"] == beneficiary.beneficiary_id
 
 
@@ -327,6 +328,19 @@ def test_a_reading_that_is_not_base64_is_422_on_reading_base64(verification):
     error = raised(lambda: verification.read_biometric(REQUEST, "FINGERPRINT", "not base64 at all!"))
     assert (error.code, paths(error)) == ("MOCK-422-validation-failed", ["reading_base64"])
     assert verification.proof_of(REQUEST).biometric_result is None
+
+
+def test_a_reading_with_a_character_outside_base64_is_refused_not_skipped(verification):
+    # a lenient decoder would drop the "*" and read 2,800 good bytes
+    error = raised(lambda: verification.read_biometric(REQUEST, "FINGERPRINT", "AQ" * 1400 + "*"))
+    assert (error.code, paths(error)) == ("MOCK-422-validation-failed", ["reading_base64"])
+
+
+def test_a_proven_otp_stays_proven_after_a_later_no_match(verification):
+    verification.record_otp(REQUEST)
+    challenge = verification.open_challenge("OTP", REQUEST, OTP_DO, DO)
+    verification.decide(challenge.challenge_id, "NO_MATCH")
+    assert verification.proof_of(REQUEST).otp_verified is True
 
 
 def test_a_reading_under_1024_bytes_is_low_quality(verification):

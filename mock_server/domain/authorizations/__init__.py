@@ -10,6 +10,7 @@ from mock_server.domain.authorizations.records import (
     AuthorizationStatus,
     Decision,
     ForcedOutcome,
+    LineDecision,
     LineStatus,
     RequestStatus,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "Authorizations",
     "Decision",
     "ForcedOutcome",
+    "LineDecision",
     "LineStatus",
     "RequestStatus",
 ]

@@ -36,6 +36,7 @@ from mock_server.domain.authorizations.records import (
     Decision,
     Forced,
     ForcedOutcome,
+    LineDecision,
     LineStatus,
     RequestLine,
     RequestStatus,
@@ -55,7 +56,7 @@ __all__ = ["SPONSOR_DECISION", "complete", "decide", "missing_documents", "spons
 SPONSOR_DECISION = "authorization.sponsor-decision"
 DEFAULT_REJECTION = "El patrocinador rechazó la solicitud."
 BENEFIT_LIMIT_VOID = "Límite de beneficio alcanzado."
-_GRANTED = (LineStatus.APPROVED, LineStatus.MANUAL_APPROVAL_REQUIRED)
+_GRANTED = (LineDecision.APPROVED, LineDecision.MANUAL_APPROVAL_REQUIRED)
 
 
 # -- complete ----------------------------------------------------------------------------------------
@@ -183,12 +184,12 @@ def _judge(
 ) -> None:
     """One line's decision; ``position`` is its place in its group (partial approval keeps the first)."""
     if behaviour == Behaviour.MANUAL_REVIEW:
-        line.status, line.reason = LineStatus.MANUAL_APPROVAL_REQUIRED, None
+        line.status, line.reason = LineDecision.MANUAL_APPROVAL_REQUIRED, None
     elif behaviour == Behaviour.REJECTED or (behaviour == Behaviour.PARTIAL_APPROVAL and position > 0):
-        line.status, line.reason = LineStatus.REJECTED, reason
+        line.status, line.reason = LineDecision.REJECTED, reason
     else:
         refused = benefits.try_use(authz, request.beneficiary_id, line.product_type, line.quantity, period)
-        line.status, line.reason = (LineStatus.REJECTED, refused) if refused else (LineStatus.APPROVED, None)
+        line.status, line.reason = (LineDecision.REJECTED, refused) if refused else (LineDecision.APPROVED, None)
 
 
 def _evaluate(authz: Authorizations, request: AuthorizationRequest, forced: Forced | None) -> None:
@@ -207,17 +208,17 @@ def _evaluate(authz: Authorizations, request: AuthorizationRequest, forced: Forc
 
 def _settle(authz: Authorizations, request: AuthorizationRequest, *, manual: bool, reason: str) -> None:
     """The request's diagnoses and status follow its lines' decisions."""
-    approved = any(line.status == LineStatus.APPROVED for line in request.lines)
+    approved = any(line.status == LineDecision.APPROVED for line in request.lines)
     for diagnosis in request.diagnoses:
         if manual:
-            diagnosis.status = LineStatus.MANUAL_APPROVAL_REQUIRED
+            diagnosis.status = LineDecision.MANUAL_APPROVAL_REQUIRED
         else:
-            diagnosis.status = LineStatus.APPROVED if approved else LineStatus.REJECTED
+            diagnosis.status = LineDecision.APPROVED if approved else LineDecision.REJECTED
     if manual:
         target = RequestStatus.PENDING_SPONSOR
     elif not approved:
         target = RequestStatus.REJECTED
-    elif all(line.status == LineStatus.APPROVED for line in request.lines):
+    elif all(line.status == LineDecision.APPROVED for line in request.lines):
         target = RequestStatus.APPROVED
     else:
         target = RequestStatus.PARTIALLY_APPROVED
@@ -275,9 +276,9 @@ def _authorization_line(authz: Authorizations, line: RequestLine) -> Authorizati
         product_name=line.product_name,
         product_type=line.product_type,
         quantity=line.quantity,
-        authorized_quantity=line.quantity if line.status == LineStatus.APPROVED else 0,
+        authorized_quantity=line.quantity if line.status == LineDecision.APPROVED else 0,
         claimed_quantity=0,
-        status=line.status,
+        status=LineStatus(line.status),
         reason=line.reason,
         posology=line.posology,
         treatment_duration_days=line.treatment_duration_days,
@@ -345,7 +346,7 @@ def _review(
     request_lines = [line for line in request.lines if line.authorization_id == authorization.id]
     for request_line, line in zip(request_lines, authorization.lines, strict=True):
         _judge(authz, request, request_line, 0, behaviour, why, authorization.usage_period)
-        line.status, line.reason = request_line.status, request_line.reason
+        line.status, line.reason = LineStatus(request_line.status), request_line.reason
         line.authorized_quantity = line.quantity if line.status == LineStatus.APPROVED else 0
     if not approve:
         void_record(authz, authorization, VoidedBy.SPONSOR, why, emit=False)

@@ -34,6 +34,7 @@ __all__ = [
     "DocumentType",
     "Forced",
     "ForcedOutcome",
+    "LineDecision",
     "LineStatus",
     "RequestDetails",
     "RequestLine",
@@ -62,9 +63,17 @@ class AuthorizationStatus(StrEnum):
     REQUEST_IN_PROGRESS = "REQUEST_IN_PROGRESS"
 
 
+class LineDecision(StrEnum):
+    """The sponsor's decision on a requested line or diagnosis (``REJECTED`` comes with a reason)."""
+
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+    MANUAL_APPROVAL_REQUIRED = "MANUAL_APPROVAL_REQUIRED"
+
+
 class LineStatus(StrEnum):
-    """A line's decision (``APPROVED``, ``REJECTED`` with a reason, ``MANUAL_APPROVAL_REQUIRED``), and
-    the claimed statuses a sponsor update may set (``contracts/schemas/modified-product.schema.json``)."""
+    """An authorization line's status: its decision, or the claimed statuses a sponsor update may set
+    (``contracts/schemas/modified-product.schema.json``)."""
 
     APPROVED = "APPROVED"
     REJECTED = "REJECTED"
@@ -174,7 +183,7 @@ class RequestLine:
     quantity: int
     posology: str | None = None
     treatment_duration_days: int | None = None
-    status: LineStatus | None = None  # once evaluated
+    status: LineDecision | None = None  # once evaluated
     reason: str | None = None
     authorization_id: int | None = None
 
@@ -185,7 +194,7 @@ class DiagnosisLine:
     coding_system: str
     code: str
     type: str | None = None
-    status: LineStatus | None = None
+    status: LineDecision | None = None
     reason: str | None = None
 
 
