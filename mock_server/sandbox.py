@@ -22,7 +22,7 @@ from mock_server.domain.areas import AREAS
 from mock_server.domain.config import DomainConfig
 from mock_server.domain.ledger import Ledger
 from mock_server.domain.snapshot import from_snapshot, to_snapshot
-from mock_server.domain.tokens import ALL_SCOPES, Client, Principal, Token, Tokens
+from mock_server.domain.tokens import ALL_SCOPES, Client, Principal, Token, Tokens, signed_claims
 from mock_server.domain.verification import Challenge, Verification
 from mock_server.domain.webhooks import Transport, Webhooks
 from mock_server.domain.world import World, load_world
@@ -100,10 +100,21 @@ class Sandbox:
                 return ledger, found
         raise ApiError("MOCK-404-challenge-not-found", f"No challenge {challenge_id!r}.")
 
-    def reset(self, tenant_id: str = DEFAULT_TENANT) -> Ledger:
-        """The tenant's ledger back to the seeded state; its OAuth clients stay."""
-        self._forget_tokens_of(self.ledger(tenant_id))
-        return self.store.reset(tenant_id)
+    def reset(self, tenant_id: str = DEFAULT_TENANT, *, everything: bool = False) -> Ledger:
+        """The tenant's ledger back to the seeded state, its clock back to wall time.
+
+        What an integrator set up stays: OAuth clients, issued tokens (valid until their ``exp``) and
+        webhook subscriptions with their secrets (each area's ``keep_through_reset``). With ``everything``
+        the tokens are revoked and the subscriptions deleted too; the clients always stay.
+        """
+        previous = self.ledger(tenant_id)
+        fresh = self.store.reset(tenant_id)
+        if everything:
+            self._forget_tokens_of(previous)
+        else:
+            for area in fresh.areas():
+                area.keep_through_reset(previous.area(type(area)))
+        return fresh
 
     def create_tenant(self, tenant_id: str | None = None) -> tuple[str, list[Client]]:
         """A fresh, isolated tenant with its own clients for every demo provider (new credentials)."""
@@ -168,7 +179,11 @@ class Sandbox:
     ) -> Client:
         ledger = self.ledger(tenant_id)
         if self.world.provider(provider_slug) is None:
-            raise ApiError("MOCK-422-unknown-provider", f"No provider has the slug {provider_slug!r}.")
+            raise ApiError(
+                "MOCK-422-unknown-provider",
+                f"No provider has the slug {provider_slug!r}.",
+                errors=[FieldError("provider_slug", "is not a provider of the seeded world")],
+            )
         scopes = tuple(scope.split()) if scope is not None else ALL_SCOPES
         unknown = [s for s in scopes if s not in ALL_SCOPES]
         if unknown:
@@ -177,7 +192,11 @@ class Sandbox:
                 errors=[FieldError("scope", f"unknown scope {s!r}; known: {' '.join(ALL_SCOPES)}") for s in unknown],
             )
         if client_id is not None and client_id in self.clients:
-            raise ApiError("MOCK-422-validation-failed", errors=[FieldError("client_id", "is already taken")])
+            raise ApiError(
+                "MOCK-409-client-exists",
+                f"The client_id {client_id!r} is taken.",
+                errors=[FieldError("client_id", "is already taken")],
+            )
         new_id = client_id
         while new_id is None or new_id in self.clients:  # clients outlive resets, the id sequence does not
             new_id = f"{provider_slug}-{ledger.ids.opaque('cli')[4:14].lower()}"
@@ -217,15 +236,26 @@ class Sandbox:
         """The principal behind an access token: 401 for an unknown, forgotten or expired one."""
         found = self._token_index.get(access_token)
         if found is None:
-            raise ApiError("MOCK-401-invalid-token")
+            raise self._refusal(access_token)
         tenant_id, jti, principal = found
         try:
             self.store.get(tenant_id).area(Tokens).check(jti)
         except ApiError as error:
-            if error.code == "MOCK-401-invalid-token":
-                self._token_index.pop(access_token, None)
-            raise
+            if error.code != "MOCK-401-invalid-token":
+                raise
+            self._token_index.pop(access_token, None)  # the tenant forgot it (reset with everything)
+            raise self._refusal(access_token) from None
         return principal
+
+    def _refusal(self, access_token: str) -> ApiError:
+        """Why a token nobody holds is refused: expired (one this mock signed, past its ``exp`` on its
+        tenant's clock) or invalid (anything else, a revoked token included)."""
+        claims = signed_claims(access_token)
+        client = self.clients.get(claims["client_id"]) if claims else None
+        ledger = self.store.find(client.tenant_id) if client else None
+        if ledger is not None and ledger.clock.timestamp() >= claims["exp"]:
+            return ApiError("MOCK-401-token-expired")
+        return ApiError("MOCK-401-invalid-token")
 
     # -- the wall-time ticker ------------------------------------------------------------------
     def tick(self) -> int:

@@ -10,8 +10,8 @@ Receive a delivery and check it::
         return 401  # OSIGU's guide: answer 401 to a bad or stale signature
 
 ``verify`` refuses timestamps more than 300 s from ``now`` (default: this machine's clock). The mock
-stamps deliveries it makes during ``POST /__admin/clock/advance`` with the simulated time, so a receiver
-that follows a moved mock clock passes ``now=`` (or ``tolerance=None``).
+signs every delivery with the wall-clock time of the attempt, even while ``POST /__admin/clock/advance``
+moves its own clock, so the default works against the mock as it does against OSIGU.
 """
 
 from mock_server.core.signing import DEFAULT_TOLERANCE, SIGNATURE_HEADER, WebhookSignatureError, sign, verify

@@ -75,3 +75,27 @@ def test_the_readme_eprescription_flow_runs_as_written_over_http():
     [email] = outbox["content"]
     assert email["kind"] == "EMAIL" and email["to"] == "ana.perez@example.com"
     assert email["id"] == sent["outbox_id"] and sent["prescription_code"] in email["body"]
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="the README's flow is written for curl")
+def test_the_readme_preauthorization_flow_runs_as_written_over_http(tmp_path):
+    """Initiate, attach the indication, complete: the README's own shell block, run by bash and curl against
+    the mock served on loopback, from a folder that holds the indicacion.pdf it uploads."""
+    script = _sh_block("Pre-authorizations")
+    assert "MOCK=http://127.0.0.1:8080\n" in script and "MEDICATION" not in script
+    (tmp_path / "indicacion.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+    env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")}
+    with ServedMock() as mock:
+        script = script.replace("MOCK=http://127.0.0.1:8080\n", f"MOCK={mock.url}\n")
+        done = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", script],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+            cwd=tmp_path,
+        )
+    assert done.returncode == 0, done.stderr
+    initiated, indication, completed = _json_values(done.stdout)
+    assert initiated["status"] == "PENDING_INDICATION" and initiated["id"] == indication["authorization_request_id"]
+    assert completed["status"] == "APPROVED" and completed["authorizations"][0]["status"] == "READY"

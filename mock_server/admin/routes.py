@@ -227,7 +227,8 @@ async def list_timers(request: Request, tenant_id: str) -> Response:
 
 # -- reset and journal ---------------------------------------------------------------------------
 async def reset(request: Request, tenant_id: str) -> Response:
-    ledger = sandbox_of(request).reset(tenant_id)
+    everything = query_choice(request, "everything", ("true", "false")) == "true"
+    ledger = sandbox_of(request).reset(tenant_id, everything=everything)
     return render({"tenant_id": tenant_id, "reset_at": format_instant(ledger.clock.timestamp()), **_clock_view(ledger)})
 
 

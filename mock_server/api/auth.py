@@ -21,11 +21,12 @@ __all__ = ["ANY_SCOPE", "authenticated", "bearer_token", "parse_basic", "require
 
 ANY_SCOPE = "*"
 BASIC_CHALLENGE = 'Basic realm="osigu"'
-# The WWW-Authenticate challenge of each 401 an access token can meet.
+# The WWW-Authenticate challenge of each 401 an access token can meet (RFC 6750): an expired token is
+# told apart from a forged one, so a client knows to refresh rather than to raise the alarm.
 BEARER_CHALLENGES = {
-    "MOCK-401-missing-token": 'Bearer realm="osigu"',
-    "MOCK-401-invalid-token": 'Bearer error="invalid_token"',
-    "MOCK-401-expired-token": 'Bearer error="invalid_token", error_description="expired"',
+    "MOCK-401-missing-token": 'Bearer error="invalid_token", error_description="No access token was sent"',
+    "MOCK-401-invalid-token": 'Bearer error="invalid_token", error_description="Malformed or unknown access token"',
+    "MOCK-401-token-expired": 'Bearer error="invalid_token", error_description="The access token expired"',
 }
 
 _SCOPE_PREFIXES: tuple[tuple[str, str], ...] = (

@@ -25,7 +25,12 @@ async def find_patients(request: Request, principal: Principal) -> Response:
 async def create_patient(request: Request, principal: Principal) -> Response:
     body = await read_json(request, "patient-create-request")
     patient = ledger_of(request, principal).area(Patients).create(body)
-    return render(patient.view(), 201, {"Location": f"/ehr/v1/patients?document_number={patient.document_number}"})
+    return render(patient.view(), 201, {"Location": f"/ehr/v1/patients/{patient.patient_id}"})
+
+
+async def get_patient(request: Request, principal: Principal) -> Response:
+    patients = ledger_of(request, principal).area(Patients)
+    return render(patients.patient_of(path_int(request, "patient_id")).view())
 
 
 def _issuer(version: Version, schema: str):
@@ -62,6 +67,7 @@ async def void_prescription(request: Request, principal: Principal) -> Response:
 
 routes = [
     api_route("/ehr/v1/patients", get=find_patients, post=create_patient),
+    api_route("/ehr/v1/patients/{patient_id}", get=get_patient),
     api_route("/ehr/v1/prescriptions", post=_issuer(Version.V1, "prescription-v1-request")),
     api_route("/ehr/v1.1/prescriptions", post=_issuer(Version.V1_1, "prescription-v1-1-request")),
     api_route("/ehr/v2/prescriptions", post=_issuer(Version.V2, "prescription-v2-request")),

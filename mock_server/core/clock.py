@@ -126,6 +126,10 @@ class Clock:
             return self._frozen_at
         return self._wall() + self._offset
 
+    def wall(self) -> float:
+        """The machine's time, whatever the mock clock reads (what outside parties compare against)."""
+        return self._wall()
+
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.timestamp(), tz=UTC)
 

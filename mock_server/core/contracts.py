@@ -206,7 +206,7 @@ FORM_BODY_ERRORS = ("MOCK-413-payload-too-large", "MOCK-415-unsupported-media-ty
 BEARER_ERRORS = (
     "MOCK-401-missing-token",
     "MOCK-401-invalid-token",
-    "MOCK-401-expired-token",
+    "MOCK-401-token-expired",
     "MOCK-403-insufficient-scope",
     "MOCK-429-rate-limited",
 )

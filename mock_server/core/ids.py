@@ -60,6 +60,11 @@ class IdGenerator:
         self._counters[kind] = value
         return value
 
+    def advance_past(self, kind: str, value: int) -> None:
+        """The next id of ``kind`` is above ``value`` (records carried into a fresh ledger keep theirs)."""
+        if value >= self._counters.get(kind, ID_BASE):
+            self._counters[kind] = value
+
     def uuid(self) -> str:
         return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
 

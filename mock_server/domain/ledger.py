@@ -47,7 +47,8 @@ class Area:
     A subclass sets ``name`` and, for its records, ``tables``: snapshot key -> (the attribute holding a
     dict of records by key, the record's dataclass, the record's key field). The default :meth:`export`
     and :meth:`restore` handle those tables; an area with other state extends both. The wiring calls
-    :meth:`timers` and :meth:`listeners` once, when it assembles the tenant's ledger, then :meth:`seed`.
+    :meth:`timers` and :meth:`listeners` once, when it assembles the tenant's ledger, then :meth:`seed`,
+    and on a reset :meth:`keep_through_reset`.
     """
 
     name: ClassVar[str]
@@ -67,6 +68,10 @@ class Area:
 
     def seed(self) -> None:
         """Fill a fresh ledger with the seeded state (reference data the tenant may change)."""
+
+    def keep_through_reset(self, previous: Area) -> None:
+        """What an integrator set up and a reset keeps (``previous`` is this area in the ledger being
+        replaced); the default keeps nothing. Called after :meth:`seed`."""
 
     # -- the snapshot codec ---------------------------------------------------------------------
     def export(self) -> dict[str, Any]:

@@ -123,3 +123,10 @@ class Patients(Area):
 
     def get(self, patient_id: int) -> Patient | None:
         return self.patients.get(patient_id)
+
+    def patient_of(self, patient_id: int) -> Patient:
+        """The patient, or 404 ``MOCK-404-patient-not-found``."""
+        patient = self.patients.get(patient_id)
+        if patient is None:
+            raise ApiError("MOCK-404-patient-not-found", f"No patient {patient_id}.")
+        return patient

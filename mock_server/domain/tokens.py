@@ -8,6 +8,8 @@
   area, never by re-verifying the signature, so revocation (reset) is immediate.
 - The token endpoint allows 10 requests a minute per client (429 with a retry delay); with the
   sandbox limits on, API calls allow 50 a minute per client.
+- A token past its ``exp`` on the tenant's clock is ``MOCK-401-token-expired``; any other bad token is
+  ``MOCK-401-invalid-token``.
 
 How credentials and tokens travel in HTTP headers, and which scope an operation needs, is the API
 layer's business (``mock_server.api.auth``); this module deals in client ids, secrets and tokens.
@@ -28,7 +30,7 @@ from mock_server.core.errors import ApiError
 from mock_server.core.ratelimit import SlidingWindow
 from mock_server.domain.ledger import Area, TimerHandler
 
-__all__ = ["ALL_SCOPES", "GRANT_TYPE", "Client", "Principal", "Token", "Tokens", "sign_jwt"]
+__all__ = ["ALL_SCOPES", "GRANT_TYPE", "Client", "Principal", "Token", "Tokens", "sign_jwt", "signed_claims"]
 
 ALL_SCOPES = ("arc:read", "arc:write", "dispensing:read", "dispensing:write", "ehr:read", "ehr:write")
 GRANT_TYPE = "client_credentials"
@@ -126,7 +128,7 @@ class Tokens(Area):
             raise ApiError("MOCK-401-invalid-token")
         now = self.clock.timestamp()
         if now >= token.expires_at:
-            raise ApiError("MOCK-401-expired-token")
+            raise ApiError("MOCK-401-token-expired")
         if self.config.sandbox_limits:
             retry_after = self.api_limiter.hit(token.client_id, now)
             if retry_after is not None:
@@ -140,6 +142,17 @@ class Tokens(Area):
 
     def _expire(self, payload: dict[str, Any]) -> None:
         self.remove(payload["jti"])
+
+    def keep_through_reset(self, previous: Tokens) -> None:
+        """Issued tokens stay valid until their ``exp``: a suite may authenticate once and reset often."""
+        for token in previous.tokens.values():
+            self.tokens[token.jti] = token
+            self.ledger.schedule(
+                token.expires_at,
+                EXPIRE,
+                {"jti": token.jti, "client_id": token.client_id},
+                f"access token {token.jti} of {token.client_id} expires",
+            )
 
     # -- snapshot -------------------------------------------------------------------------------
     tables = {"tokens": ("tokens", Token, "jti")}
@@ -160,3 +173,20 @@ def signing_key() -> rsa.RSAPrivateKey:
 
 def sign_jwt(claims: dict[str, Any]) -> str:
     return jwt.encode(claims, signing_key(), algorithm="RS256", headers={"kid": KEY_ID})
+
+
+def signed_claims(access_token: str) -> dict[str, Any] | None:
+    """The claims of a token this process signed, whatever its ``exp``; None for anything else.
+
+    A tenant forgets a token when it expires (so memory stays bounded), yet a client that presents it
+    later must still hear that it expired rather than that it was forged: the signature tells.
+    """
+    try:
+        return jwt.decode(
+            access_token,
+            signing_key().public_key(),
+            algorithms=["RS256"],
+            options={"verify_exp": False, "verify_iat": False, "require": ["exp", "client_id", "jti"]},
+        )
+    except jwt.PyJWTError:
+        return None

@@ -186,6 +186,22 @@ class Webhooks(Area):
     def timers(self) -> Mapping[str, TimerHandler]:
         return {ATTEMPT: self._attempt, RETIRE_SECRETS: self._retire_secrets}
 
+    def keep_through_reset(self, previous: Webhooks) -> None:
+        """Subscriptions stay, with their secrets (none pending retirement is carried as such: a rotation's
+        old secret keeps signing until it retires); their deliveries do not."""
+        for subscription in previous.subscriptions.values():
+            self.subscriptions[subscription.id] = subscription
+            self.ids.advance_past("subscription", subscription.id)
+            for secret in subscription.secrets:
+                if secret.retires_at is not None:
+                    self.ledger.schedule(
+                        secret.retires_at,
+                        RETIRE_SECRETS,
+                        {"subscription_id": subscription.id},
+                        f"previous signing secret of subscription {subscription.id} retires",
+                    )
+                    break
+
     def restore(self, snapshot: Mapping[str, Any]) -> None:
         if "subscriptions" in snapshot:  # earlier snapshots wrote each secret as a [secret, retires_at] pair
             snapshot = {
@@ -361,7 +377,10 @@ class Webhooks(Area):
         body = delivery.body.encode("utf-8")
         headers = {
             "Content-Type": "application/json",
-            SIGNATURE_HEADER: sign(body, subscription.active_secrets(at), int(at)),
+            # t= is the wall-clock time of the attempt: a receiver checks it against its own clock, so a
+            # production receiver with a 300 s tolerance verifies every delivery, however far the mock's
+            # clock has moved. The envelope's created_at and the attempt's time stay on the mock clock.
+            SIGNATURE_HEADER: sign(body, subscription.active_secrets(at), int(self.clock.wall())),
             "User-Agent": "osigu-mock-webhooks",
         }
         config = self.config

@@ -4,12 +4,18 @@ Everything comes from ``fixtures/world/``: providers and demo clients, sponsors 
 forms and rules, personas, the catalogue, ICD-10 diagnoses, the products each provider registered at
 seed time, and the generated beneficiaries. The default seed's beneficiaries are committed; any other
 seed generates them (faker) at start-up. Indexes by id, document and code are built here, once.
+
+Coverage dates follow the calendar. The fixtures write them as of :data:`FIXTURE_YEAR`; a world loaded
+in a later (or earlier) year moves every coverage window by the difference in whole years, so the
+personas stay covered, the lapsed ones stay lapsed and the generated families keep their mix of active
+and lapsed coverage whatever the year the mock runs in.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
@@ -41,15 +47,17 @@ from mock_server.domain.reference import (
     VerificationRule,
 )
 
-__all__ = ["DEFAULT_SEED", "World", "load_world"]
+__all__ = ["DEFAULT_SEED", "FIXTURE_YEAR", "World", "load_world"]
 
 DEFAULT_SEED = 1234
+FIXTURE_YEAR = 2026  # the year the fixtures' coverage dates are written for (worldgen.WORLD_DATE's)
 
 
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: one World per seed
 class World:
     seed: int
     providers: MappingProxyType
+    year: int = FIXTURE_YEAR  # the calendar year the coverage dates were moved to
     demo_clients: tuple[DemoClient, ...] = ()
     sponsors: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
     beneficiaries: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
@@ -208,10 +216,23 @@ def _sponsors(raw: dict) -> dict[str, Sponsor]:
     return sponsors
 
 
-def _persona_beneficiaries(raw: dict) -> tuple[list[Beneficiary], list[Persona]]:
+def _shift(iso_date: str, years: int) -> str:
+    """A date moved by whole years (29 February becomes 28 February in a common year)."""
+    day = date.fromisoformat(iso_date)
+    try:
+        return day.replace(year=day.year + years).isoformat()
+    except ValueError:
+        return day.replace(year=day.year + years, day=28).isoformat()
+
+
+def _persona_beneficiaries(raw: dict, years: int) -> tuple[list[Beneficiary], list[Persona]]:
     beneficiaries, personas = [], []
     for p in raw["personas"]:
-        common = {"status": "ENABLED", "effective_from": "2020-01-01", "effective_until": p["effective_until"]}
+        common = {
+            "status": "ENABLED",
+            "effective_from": _shift("2020-01-01", years),
+            "effective_until": _shift(p["effective_until"], years),
+        }
         beneficiaries.append(
             Beneficiary(
                 p["beneficiary_id"],
@@ -329,20 +350,38 @@ def _registrations(root: Path, providers: dict[str, Provider], products: dict[st
     return registrations
 
 
+def load_world(seed: int = DEFAULT_SEED, year: int | None = None) -> World:
+    """The world for ``seed``, its coverage dates moved to ``year`` (default: this year, UTC).
+
+    The same seed and year always give the same world (built once, then shared).
+    """
+    return _load_world(seed, year if year is not None else datetime.now(UTC).year)
+
+
 @cache
-def load_world(seed: int = DEFAULT_SEED) -> World:
-    """The world for ``seed``. The same seed always gives the same world."""
+def _load_world(seed: int, year: int) -> World:  # load_world.cache_clear() empties this cache
     root = fixtures_dir() / "world"
+    years = year - FIXTURE_YEAR
     providers, clients = _providers(_yaml(root / "providers.yaml"))
     sponsors_raw = _yaml(root / "sponsors.yaml")
     sponsors = _sponsors(sponsors_raw)
     personas_raw = _yaml(root / "personas.yaml")
-    persona_beneficiaries, personas = _persona_beneficiaries(personas_raw)
-    generated = [Beneficiary(**item) for item in _generated(seed, sponsors_raw["sponsors"])]
+    persona_beneficiaries, personas = _persona_beneficiaries(personas_raw, years)
+    generated = [
+        Beneficiary(
+            **{
+                **item,
+                "effective_from": _shift(item["effective_from"], years),
+                "effective_until": _shift(item["effective_until"], years),
+            }
+        )
+        for item in _generated(seed, sponsors_raw["sponsors"])
+    ]
     products = _catalogue(root)
     diagnoses = tuple(Diagnosis(d["code"], d["name"]) for d in _json(root / "diagnoses.json")["diagnoses"])
     return World(
         seed=seed,
+        year=year,
         providers=MappingProxyType(providers),
         demo_clients=clients,
         sponsors=MappingProxyType(sponsors),
@@ -357,3 +396,6 @@ def load_world(seed: int = DEFAULT_SEED) -> World:
         patients=tuple(MappingProxyType(p) for p in _yaml(root / "patients.yaml")["patients"]),
         **_index_beneficiaries([*persona_beneficiaries, *generated], sponsors),
     )
+
+
+load_world.cache_clear = _load_world.cache_clear  # type: ignore[attr-defined]

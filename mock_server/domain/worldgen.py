@@ -128,7 +128,8 @@ def _draw_family(rng: random.Random, plans: list[str]) -> dict[str, Any]:
         if inactive
         else WORLD_DATE + timedelta(days=rng.randrange(700, 1800))
     )
-    since = WORLD_DATE - timedelta(days=rng.randrange(100, 2500))
+    # a lapsed family's coverage started at least 30 days before it ended
+    since = min(WORLD_DATE - timedelta(days=rng.randrange(100, 2500)), until - timedelta(days=30))
     members = [("HOLDER", holder_sex, holder_age)]
     if rng.random() < 0.55:
         members.append(("SPOUSE", "MALE" if holder_sex == "FEMALE" else "FEMALE", rng.randrange(25, 71)))

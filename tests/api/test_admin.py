@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from mock_server.app import create_app
-from mock_server.core.clock import parse_instant
+from mock_server.core.clock import format_instant, parse_instant
 from mock_server.settings import Settings
 from tests.support.clients import CheckedClient
+
+OTP_REQUEST = {"beneficiary_id": 1000007, "sponsor_slug": "sponsor-sandbox-do", "channel": "SMS"}
 
 
 def test_world_lists_every_demo_client_in_the_pinned_shape(client):
@@ -68,27 +72,60 @@ def test_advancing_past_expiry_revokes_the_token(client, sandbox):
         sandbox.authenticate(token)
 
 
-def test_reset_clears_tokens_journal_and_rate_counters_but_keeps_clients(client, sandbox):
-    created = client.post("/__admin/clients", json={"provider_slug": "pharmacy-example"}).json()
-    for _ in range(10):
-        client.token()
+def test_reset_clears_the_journal_rate_counters_outbox_and_deliveries(client):
+    tokens = [client.token() for _ in range(10)]
+    client.post("/otp/generate", json=OTP_REQUEST, headers={"Authorization": f"Bearer {tokens[0]}"})
     client.post("/__admin/clock/advance", json={"seconds": 5})
-    assert client.get("/__admin/journal").json()["page"]["total_elements"] == 10
-    token = client.token("demo-pharmacy")
+    assert client.get("/__admin/journal").json()["page"]["total_elements"] > 0
+    assert client.get("/__admin/outbox").json()["page"]["total_elements"] == 1
     response = client.post("/__admin/reset")
     assert response.status_code == 200 and response.json()["tenant_id"] == "default"
     assert client.get("/__admin/journal").json()["page"]["total_elements"] == 0
-    assert client.get("/__admin/timers").json()["page"]["total_elements"] == 0
-    with pytest.raises(Exception, match="MOCK-401"):
-        sandbox.authenticate(token)
-    client.token()  # the rate window of the clinic was cleared
+    assert client.get("/__admin/outbox").json()["page"]["total_elements"] == 0
+    timers = client.get("/__admin/timers").json()["content"]
+    assert {t["action"] for t in timers} <= {"oauth.token-expire"}  # the OTP's expiry is gone
+    client.token()  # the clinic's token rate window was cleared
+
+
+def test_reset_keeps_clients_tokens_and_subscriptions_with_their_secrets(client):
+    created = client.post("/__admin/clients", json={"provider_slug": "pharmacy-example"}).json()
+    auth = client.bearer("demo-clinic")
+    subscription = client.post(
+        "/webhooks/v1/subscriptions", json={"url": "http://127.0.0.1:9/hook", "event_types": ["*"]}, headers=auth
+    ).json()
+    assert client.post("/__admin/reset").status_code == 200
+    [kept] = client.get("/webhooks/v1/subscriptions", headers=auth).json()["content"]  # the same token works
+    assert kept == subscription
+    client.token(created["client_id"], created["client_secret"])
+    another = client.post(
+        "/webhooks/v1/subscriptions", json={"url": "http://127.0.0.1:9/other", "event_types": ["*"]}, headers=auth
+    ).json()
+    assert another["id"] != subscription["id"]  # ids continue past what the reset kept
+
+
+def test_reset_of_everything_revokes_tokens_and_deletes_subscriptions_but_keeps_clients(client):
+    created = client.post("/__admin/clients", json={"provider_slug": "pharmacy-example"}).json()
+    auth = client.bearer("demo-clinic")
+    client.post("/webhooks/v1/subscriptions", json={"url": "http://127.0.0.1:9/h", "event_types": ["*"]}, headers=auth)
+    assert client.post("/__admin/reset?everything=true").status_code == 200
+    refused = client.get("/webhooks/v1/subscriptions", headers=auth)
+    assert (refused.status_code, refused.json()["code"]) == (401, "MOCK-401-invalid-token")
+    fresh = client.bearer("demo-clinic")
+    assert client.get("/webhooks/v1/subscriptions", headers=fresh).json()["content"] == []
     client.token(created["client_id"], created["client_secret"])
 
 
+def test_reset_with_an_unknown_everything_value_is_400(client):
+    response = client.post("/__admin/reset?everything=yes")
+    assert (response.status_code, response.json()["code"]) == (400, "MOCK-400-invalid-parameter")
+    assert [e["path"] for e in response.json()["errors"]] == ["everything"]
+
+
 def test_reset_puts_the_clock_back_to_wall_time(client):
-    client.post("/__admin/clock", json={"now": "2030-01-01T00:00:00Z"})
-    now = client.post("/__admin/reset").json()["now"]
-    assert now < "2030"
+    wall = time.time()
+    client.post("/__admin/clock", json={"now": format_instant(wall + 5 * 365 * 86400)})
+    now = parse_instant(client.post("/__admin/reset").json()["now"])
+    assert abs(now - wall) < 60
 
 
 def test_journal_records_requests_newest_first_and_filters(client):
@@ -134,16 +171,25 @@ def test_new_client_has_the_chosen_scopes(client):
     assert token["scope"] == "arc:read ehr:read"
 
 
-def test_new_client_with_chosen_credentials_and_a_taken_id(client):
+def test_a_taken_client_id_is_409_and_the_first_client_keeps_its_secret(client):
     body = {"provider_slug": "clinic-example", "client_id": "my-ci-client", "client_secret": "shh"}
     assert client.post("/__admin/clients", json=body).status_code == 201
-    assert client.post("/__admin/clients", json=body).status_code == 422
+    again = client.post("/__admin/clients", json={**body, "client_secret": "other"})
+    assert again.status_code == 409
+    assert again.json()["code"] == "MOCK-409-client-exists"
+    assert [e["path"] for e in again.json()["errors"]] == ["client_id"]
     assert client.token("my-ci-client", "shh")
+
+
+def test_a_demo_client_id_is_taken_too(client):
+    response = client.post("/__admin/clients", json={"provider_slug": "clinic-example", "client_id": "demo-clinic"})
+    assert (response.status_code, response.json()["code"]) == (409, "MOCK-409-client-exists")
 
 
 def test_new_client_for_an_unknown_provider_is_422(client):
     response = client.post("/__admin/clients", json={"provider_slug": "nowhere"})
     assert response.status_code == 422 and response.json()["code"] == "MOCK-422-unknown-provider"
+    assert [e["path"] for e in response.json()["errors"]] == ["provider_slug"]
 
 
 def test_unknown_tenant_header_is_404(client):

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import base64
-from datetime import datetime
+import time
 
 import pytest
 
 from mock_server.app import create_app
-from mock_server.core.clock import parse_instant
+from mock_server.core.clock import format_instant, parse_instant
 from mock_server.domain.registrations import Registrations
 from mock_server.settings import Settings
 from tests.support.clients import CheckedClient
@@ -389,8 +389,7 @@ def test_a_forced_next_outcome_applies_once(client, auth):
 
 # -- OTP ---------------------------------------------------------------------------------------------
 def otp_request(client, auth):
-    body = schema_body(OTP_DO, "sponsor-sandbox-do")
-    return ready_request(client, auth, body, documents=("PRESCRIPTION",))
+    return ready_request(client, auth, schema_body(OTP_DO, "sponsor-sandbox-do"), documents=())
 
 
 def test_otp_persona_needs_an_otp_then_completes_with_the_token(client, auth, sandbox):
@@ -411,6 +410,30 @@ def test_otp_persona_needs_an_otp_then_completes_with_the_token(client, auth, sa
     token = client.post("/otp/validate", json={"otp_id": sent.json()["otp_id"], "code": "123456"}, headers=auth).json()
     done = complete(client, auth, created["id"], {"otp_verification_token": token["otp_verification_token"]})
     assert done.status_code == 200 and done.json()["status"] == "APPROVED"
+
+
+def test_the_otp_persona_completes_as_a_newcomer_would_with_no_document_asked(client, auth):
+    """The flow as documented: initiate, attach the indication, complete (422: OTP), OTP, complete. Only
+    sponsor-sandbox requires a document; sponsor-sandbox-do asks for nothing but the OTP."""
+    created = ready_request(client, auth, schema_body(OTP_DO, "sponsor-sandbox-do"), documents=("MEDICAL_INDICATION",))
+    refused = complete(client, auth, created["id"])
+    assert (refused.status_code, refused.json()["code"]) == (422, "MOCK-422-verification-required")
+    assert refused.json()["verification_required"] == "OTP" and refused.json()["errors"] == []
+    otp = client.post(
+        "/otp/generate", json={"beneficiary_id": OTP_DO, "sponsor_slug": "sponsor-sandbox-do"}, headers=auth
+    )
+    token = client.post("/otp/validate", json={"otp_id": otp.json()["otp_id"], "code": "123456"}, headers=auth).json()
+    done = complete(client, auth, created["id"], {"otp_verification_token": token["otp_verification_token"]})
+    assert done.status_code == 200 and done.json()["status"] == "APPROVED"
+
+
+def test_a_sponsor_other_than_sponsor_sandbox_completes_without_any_document(client, auth):
+    body = schema_body(1000010, "demo-insurer", professional_license_number="GT-7788", service_type_code="OUTPATIENT")
+    created = ready_request(client, auth, {**body, "authorization_type": "PRESCRIPTION"}, documents=())
+    assert complete(client, auth, created["id"]).json()["status"] == "APPROVED"
+    refused = complete(client, auth, ready_request(client, auth, schema_body(), documents=())["id"])
+    assert (refused.status_code, refused.json()["code"]) == (422, "MOCK-422-documents-missing")
+    assert [e["path"] for e in refused.json()["errors"]] == ["documents"]
 
 
 def test_an_otp_token_is_single_use_and_bound_to_beneficiary_and_sponsor(client, auth):
@@ -616,18 +639,19 @@ def test_authorizations_expire_on_the_clock(client, auth, sandbox):
 def test_a_sponsor_update_changes_lines_and_emits_authorization_updated(client, auth, sandbox):
     drug, _ = approved_authorizations(client, auth)
     line = drug["products"][1]
+    later = format_instant(parse_instant(drug["expires_at"]) + 90 * 86400)
     response = client.post(
         f"/__admin/authorizations/{drug['id']}/sponsor-update",
         json={
             "products": [{"authorization_product_id": line["id"], "new_quantity": 5}],
             "payment_type": "REIMBURSEMENT",
-            "expires_at": "2031-01-01T00:00:00Z",
+            "expires_at": later,
         },
     )
     assert response.status_code == 200
     updated = response.json()
     assert updated["products"][1]["authorized_quantity"] == 5 and updated["payment_type"] == "REIMBURSEMENT"
-    assert updated["expires_at"] == "2031-01-01T00:00:00.000Z"
+    assert updated["expires_at"] == later
     [event] = events_of(sandbox, "authorization.updated")
     assert event.data["changes"] == [{"authorization_product_id": line["id"], "new_quantity": 5}]
     bad = client.post(
@@ -657,10 +681,10 @@ def test_created_authorizations_reach_the_providers_webhooks(client, auth):
 
 
 def test_request_timestamps_follow_the_mock_clock(client, auth):
-    client.post("/__admin/clock", json={"now": "2027-05-05T10:00:00Z"})
+    moved = format_instant(round(time.time()) + 40 * 86400 + 0.25)  # forty days from now, whatever the year
+    client.post("/__admin/clock", json={"now": moved})
     created = initiate(client, client.bearer(), guide_body())
-    assert created["created_at"] == "2027-05-05T10:00:00.000Z"
-    assert datetime.fromisoformat(created["created_at"].replace("Z", "+00:00")).year == 2027
+    assert created["created_at"] == moved
 
 
 @pytest.mark.parametrize(

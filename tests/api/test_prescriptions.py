@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from mock_server.core.clock import format_instant, parse_instant
 from mock_server.domain.codes import Codes
 from mock_server.webhooks import verify
 from tests.support.flows import events_of
@@ -72,6 +73,29 @@ def test_a_created_patient_answers_201_with_patient_id_and_can_be_found(client, 
     assert isinstance(created["patient_id"], int) and created["document_number"] == "1020304050"
     [found] = client.get(f"{PATIENTS}?document_number=1020304050", headers=co).json()["content"]
     assert found["patient_id"] == created["patient_id"]
+
+
+def test_a_created_patients_location_names_the_patient_itself(client, co, es):
+    body = {
+        "first_name": "ANA",
+        "last_name": "PEREZ",
+        "document_type": "CC",
+        "document_number": "1020304050",
+        "date_of_birth": "1990-04-11",
+    }
+    response = client.post(PATIENTS, json=body, headers=co)
+    created = response.json()
+    assert response.headers["Location"] == f"/ehr/v1/patients/{created['patient_id']}"
+    fetched = client.get(response.headers["Location"], headers=es)  # the registry is not one provider's
+    assert fetched.status_code == 200 and fetched.json() == created
+
+
+def test_an_unknown_patient_id_is_404_patient_not_found(client, co):
+    response = client.get(f"{PATIENTS}/1", headers=co)
+    assert (response.status_code, response.json()["code"]) == (404, "MOCK-404-patient-not-found")
+    malformed = client.get(f"{PATIENTS}/abc", headers=co)
+    assert (malformed.status_code, malformed.json()["code"]) == (400, "MOCK-400-invalid-parameter")
+    assert [e["path"] for e in malformed.json()["errors"]] == ["patient_id"]
 
 
 @pytest.mark.parametrize(
@@ -187,6 +211,29 @@ def test_a_v11_prescription_without_a_valid_consent_is_422(client, co, consent_b
     response = client.post(PRESCRIPTIONS["v1.1"], json=body, headers=co)
     assert response.status_code == 422
     assert path in paths_of(response)
+
+
+def body_with_consent(version: str, accepted_at: str) -> dict:
+    """A v1.1 or v2 body whose consent was given at ``accepted_at`` (a v2 body signed over it)."""
+    body = v1_body(consent=consent(accepted_at=accepted_at))
+    if version == "v2":
+        body = v2_body()
+        body["consent"] = consent(accepted_at=accepted_at)
+        body = signed({k: v for k, v in body.items() if k != "signature"})
+    return body
+
+
+@pytest.mark.parametrize("version", ["v1.1", "v2"])
+def test_consent_dated_after_the_mock_clocks_now_is_422(client, co, es, version):
+    now = parse_instant(client.get("/__admin/clock").json()["now"])
+    auth = es if version == "v2" else co
+    response = client.post(
+        PRESCRIPTIONS[version], json=body_with_consent(version, format_instant(now + 60)), headers=auth
+    )
+    assert (response.status_code, response.json()["code"]) == (422, "MOCK-422-validation-failed")
+    assert paths_of(response) == ["consent.accepted_at"]
+    accepted = body_with_consent(version, format_instant(now - 60))
+    assert client.post(PRESCRIPTIONS[version], json=accepted, headers=auth).status_code == 201
 
 
 def test_each_version_accepts_a_superset_of_the_previous_one(client, es):

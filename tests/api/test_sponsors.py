@@ -119,7 +119,12 @@ def test_inactive_coverage_is_found_with_active_false(client, auth):
 
 
 def test_coverage_follows_the_mock_clock(client, auth):
-    client.post("/__admin/clock", json={"now": "2031-01-01T00:00:00Z"})
+    maria = client.post("/v1/sponsors/sponsor-sandbox/search", json=MARIA, headers=auth).json()
+    assert maria["coverage"]["active"] is True
+    client.post("/__admin/clock", json={"now": maria["coverage"]["effective_until"] + "T23:59:59Z"})
+    last_day = client.post("/v1/sponsors/sponsor-sandbox/search", json=MARIA, headers=client.bearer()).json()
+    assert last_day["coverage"]["active"] is True
+    client.post("/__admin/clock/advance", json={"seconds": 1})  # the day after the coverage ends
     maria = client.post("/v1/sponsors/sponsor-sandbox/search", json=MARIA, headers=client.bearer()).json()
     assert maria["coverage"]["active"] is False and maria["status"] == "DISABLED"
 

@@ -4,6 +4,7 @@ import base64
 
 import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from mock_server.api.auth import (
     ANY_SCOPE,
@@ -14,7 +15,7 @@ from mock_server.api.auth import (
     required_scope,
 )
 from mock_server.core.errors import ApiError
-from mock_server.domain.tokens import Principal
+from mock_server.domain.tokens import Principal, Tokens
 from mock_server.sandbox import Sandbox
 from mock_server.settings import Settings
 
@@ -132,19 +133,27 @@ def test_token_authenticates_to_its_provider_until_it_expires_on_the_clock(sandb
     sandbox.ledger().clock.advance(3599)
     authenticate(sandbox, f"Bearer {token}")
     sandbox.ledger().clock.advance(1)
-    assert code_of(lambda: authenticate(sandbox, f"Bearer {token}")) == "MOCK-401-invalid-token"
+    assert code_of(lambda: authenticate(sandbox, f"Bearer {token}")) == "MOCK-401-token-expired"
 
 
-def test_expired_token_is_told_apart_while_it_is_still_known(sandbox):
+def test_an_expired_token_is_told_apart_from_a_forged_one_after_the_tenant_forgot_it(sandbox):
     token = issue(sandbox, CLINIC, "client_credentials")["access_token"]
     ledger = sandbox.ledger()
-    ledger.clock.set(now=ledger.clock.timestamp() + 3600)  # expiry timer fired: the token is forgotten
-    assert code_of(lambda: authenticate(sandbox, f"Bearer {token}")) == "MOCK-401-invalid-token"
-    token = issue(sandbox, CLINIC, "client_credentials")["access_token"]
-    timer = next(t for t in ledger.clock.pending() if t.action == "oauth.token-expire")
-    ledger.clock.cancel(timer.id)  # keep the record, let the clock pass exp
-    ledger.clock.advance(3600)
-    assert code_of(lambda: authenticate(sandbox, f"Bearer {token}")) == "MOCK-401-expired-token"
+    ledger.clock.advance(3600)  # the expiry timer fired: the tenant no longer holds the token
+    assert not ledger.area(Tokens).tokens
+    assert code_of(lambda: authenticate(sandbox, f"Bearer {token}")) == "MOCK-401-token-expired"
+    header, payload, signature = token.split(".")
+    forged = f"{header}.{payload}.{signature[:-4]}AAAA"
+    assert code_of(lambda: authenticate(sandbox, f"Bearer {forged}")) == "MOCK-401-invalid-token"
+
+
+def test_a_token_another_key_signed_is_invalid_whatever_its_claims(sandbox):
+    claims = jwt.decode(
+        issue(sandbox, CLINIC, "client_credentials")["access_token"], options={"verify_signature": False}
+    )
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    foreign = jwt.encode({**claims, "exp": claims["iat"] - 1}, other, algorithm="RS256")
+    assert code_of(lambda: authenticate(sandbox, f"Bearer {foreign}")) == "MOCK-401-invalid-token"
 
 
 @pytest.mark.parametrize("header", [None, "", "Bearer", "Token abc", "Bearer not-a-token"])
@@ -152,9 +161,17 @@ def test_missing_malformed_or_unknown_bearer_is_401(sandbox, header):
     assert code_of(lambda: authenticate(sandbox, header)).startswith("MOCK-401-")
 
 
-def test_reset_revokes_tokens_but_keeps_clients(sandbox):
+def test_reset_keeps_issued_tokens_and_clients(sandbox):
     token = issue(sandbox, CLINIC, "client_credentials")["access_token"]
     sandbox.reset()
+    assert authenticate(sandbox, f"Bearer {token}").client_id == "demo-clinic"
+    sandbox.ledger().clock.advance(3600)  # still valid until its exp, and no longer
+    assert code_of(lambda: authenticate(sandbox, f"Bearer {token}")) == "MOCK-401-token-expired"
+
+
+def test_reset_of_everything_revokes_tokens_but_keeps_clients(sandbox):
+    token = issue(sandbox, CLINIC, "client_credentials")["access_token"]
+    sandbox.reset(everything=True)
     assert code_of(lambda: authenticate(sandbox, f"Bearer {token}")) == "MOCK-401-invalid-token"
     issue(sandbox, CLINIC, "client_credentials")
 

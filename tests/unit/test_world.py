@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 from collections import Counter
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -96,9 +96,11 @@ def test_approved_personas_never_reach_a_limit_and_stay_covered(world):
         beneficiary = world.beneficiary(persona.beneficiary_id)
         plan = world.sponsors[persona.sponsor_slug].plans[beneficiary.plan_code]
         assert all(limit.max_units >= 1000 for limit in plan.benefit_limits), persona.persona
-        assert date.fromisoformat(beneficiary.effective_until) >= date(2028, 1, 1)
+        # covered at least two years past the world's year, whichever year it is loaded in
+        assert date.fromisoformat(beneficiary.effective_until) >= date(world.year + 2, 12, 31)
+        assert beneficiary.coverage_active(date(world.year, 1, 1))
     inactive = next(p for p in world.personas if p.behaviour == "inactive_coverage")
-    assert not world.beneficiary(inactive.beneficiary_id).coverage_active(date(2026, 11, 26))
+    assert not world.beneficiary(inactive.beneficiary_id).coverage_active(date(world.year, 1, 1))
 
 
 def test_the_documentation_example_is_maria_gonzalez(world):
@@ -217,3 +219,24 @@ def test_the_default_seed_loads_without_faker(monkeypatch):
 def test_committed_beneficiaries_name_their_seed():
     data = json.loads((fixtures_dir() / "world" / "beneficiaries.seed-1234.json").read_text(encoding="utf-8"))
     assert data["seed"] == 1234
+
+
+@pytest.mark.parametrize("year", [2026, 2031, 2047])
+def test_the_worlds_coverage_follows_the_calendar_year_it_is_loaded_in(year):
+    """Personas stay covered, lapsed coverage stays lapsed, and the generated families keep their mix of
+    active and lapsed coverage, in any year: every window moves by whole years from the fixtures' 2026."""
+    world = load_world(1234, year)
+    today = date(year, 6, 1)
+    for persona in world.personas:
+        active = world.beneficiary(persona.beneficiary_id).coverage_active(today)
+        assert active is (persona.behaviour != "inactive_coverage"), (year, persona.persona)
+    generated = [b for b in world.beneficiaries.values() if b.beneficiary_id >= 2_000_000]
+    as_written = [b for b in load_world(1234, 2026).beneficiaries.values() if b.beneficiary_id >= 2_000_000]
+    assert [b.coverage_active(today) for b in generated] == [b.coverage_active(date(2026, 6, 1)) for b in as_written]
+    assert {b.effective_until[:4] for b in generated if b.beneficiary_id == 2_000_001} == {
+        str(int(as_written[0].effective_until[:4]) + year - 2026)
+    }
+
+
+def test_a_world_loaded_without_a_year_is_this_years():
+    assert load_world(1234).year == datetime.now(UTC).year

@@ -4,7 +4,8 @@
 - **v1**: ``{patient_id, doctor: {name, medical_license_number, country_code?}, diagnoses[{diagnosis_code}],
   medications[{product_code, quantity, posology, duration_days}]}``. Every medication must be one of the
   provider's registered products (``071-104``).
-- **v1.1**: v1 plus the patient-data consent ``consent: {accepted: true, accepted_at, method}``.
+- **v1.1**: v1 plus the patient-data consent ``consent: {accepted: true, accepted_at, method}``; an
+  ``accepted_at`` later than the mock clock's now is refused.
 - **v2**: v1.1 plus ``signature: {algorithm: SHA-256, hash, signed_at}`` for Spain's national repository:
   ``hash`` is the lowercase hex SHA-256 of the RFC 8785 canonical JSON of
   ``{patient_id, doctor, diagnoses, medications, consent}`` as sent; the doctor practises in ES with a
@@ -80,7 +81,7 @@ def issue(rx: Prescriptions, principal: Principal, version: Version, body: dict[
     _check_diagnoses(rx, body, problems)
     products = _medications(rx, body, problems)
     if rules.consent:
-        _check_consent(body, problems)
+        _check_consent(body, rx.clock.timestamp(), problems)
     if rules.signed:
         _check_signed(patient, body, problems)
     named = [(f"medications[{i}].product_code", p) for i, p in enumerate(products) if p is not None]
@@ -113,7 +114,8 @@ def _medications(rx: Prescriptions, body: dict[str, Any], problems: list[FieldEr
     return products
 
 
-def _check_consent(body: dict[str, Any], problems: list[FieldError]) -> None:
+def _check_consent(body: dict[str, Any], now: float, problems: list[FieldError]) -> None:
+    """The consent block: accepted, by a known method, at a date-time that is not later than now."""
     consent = body.get("consent")
     if not isinstance(consent, dict):
         problems.append(FieldError("consent", "is required from v1.1 on (the patient's consent to process their data)"))
@@ -123,9 +125,12 @@ def _check_consent(body: dict[str, Any], problems: list[FieldError]) -> None:
     if consent.get("method") not in ConsentMethod.__members__:
         problems.append(FieldError("consent.method", "must be one of " + ", ".join(ConsentMethod)))
     try:
-        parse_instant(str(consent.get("accepted_at", "")))
+        accepted_at = parse_instant(str(consent.get("accepted_at", "")))
     except ValueError:
         problems.append(FieldError("consent.accepted_at", "must be a date-time"))
+        return
+    if accepted_at > now:
+        problems.append(FieldError("consent.accepted_at", "is later than now: consent cannot be given in the future"))
 
 
 def _check_signed(patient: Patient | None, body: dict[str, Any], problems: list[FieldError]) -> None:
