@@ -68,7 +68,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Receive and verify osigu-mock webhooks.")
     parser.add_argument("--port", type=int, default=9000)
     parser.add_argument("--secret", default=os.environ.get("OSIGU_WEBHOOK_SECRET"))
-    parser.add_argument("--no-tolerance", action="store_true", help="accept any timestamp (to replay deliveries captured earlier)")
+    parser.add_argument(
+        "--no-tolerance", action="store_true", help="accept any timestamp (to replay deliveries captured earlier)"
+    )
     args = parser.parse_args()
     if not args.secret:
         parser.error("give the subscription's signing_secret with --secret or OSIGU_WEBHOOK_SECRET")

@@ -107,25 +107,34 @@ def serve(
 
 @cli.group()
 def contracts() -> None:
-    """Keep contracts/openapi.yaml's error responses generated from contracts/errors.yaml."""
+    """Keep contracts/openapi.yaml's error responses (from contracts/errors.yaml) and schemathesis.toml's
+    accepted statuses (from contracts/openapi.yaml) generated."""
 
 
 @contracts.command("sync")
 def contracts_sync() -> None:
-    """Regenerate the error responses in contracts/openapi.yaml."""
-    from mock_server.core.contracts import write_synced
+    """Regenerate the error responses in contracts/openapi.yaml, then schemathesis.toml's accepted statuses."""
+    from mock_server.core.contracts import write_synced, write_synced_schemathesis
 
     changed = write_synced()
     click.echo("contracts/openapi.yaml updated" if changed else "contracts/openapi.yaml already in sync")
+    changed = write_synced_schemathesis()
+    click.echo("schemathesis.toml updated" if changed else "schemathesis.toml already in sync (or absent)")
 
 
 @contracts.command("check")
 def contracts_check() -> None:
-    """Exit 1 when contracts/openapi.yaml's error responses drift from contracts/errors.yaml."""
-    from mock_server.core.contracts import openapi_document, synced
+    """Exit 1 when contracts/openapi.yaml's error responses (or schemathesis.toml's accepted statuses) drift."""
+    from mock_server.core.contracts import openapi_document, schemathesis_file, synced, synced_schemathesis
 
     if synced(openapi_document()) != openapi_document():
         click.echo("contracts/openapi.yaml is out of date: run `osigu-mock contracts sync`", err=True)
+        sys.exit(1)
+    toml = schemathesis_file()
+    if toml.exists() and synced_schemathesis(toml.read_text(encoding="utf-8"), openapi_document()) != toml.read_text(
+        encoding="utf-8"
+    ):
+        click.echo("schemathesis.toml is out of date: run `osigu-mock contracts sync`", err=True)
         sys.exit(1)
     click.echo("contracts in sync")
 

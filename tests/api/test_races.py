@@ -1,53 +1,200 @@
-"""Races through a served mock (uvicorn on loopback): exactly one of two racing operations acts."""
+"""Races through a served mock (uvicorn on loopback): many identical requests arrive at once, and the side
+effects are counted afterwards (authorizations, codes, expiry timers, events, benefit units, verification
+tokens, registrations), not only the answers.
+
+Arriving at once is made exact rather than hoped for: every racer has its own connection, open before the
+race; the server's event loop is held still while all the requests are written (``ServedMock.paused``), so
+it reads them in one pass and starts every handler before any of them gets past its first ``await``. The
+mock answers each operation without awaiting between reading the state and changing it, so one racer acts
+and the others see what it did; a check-then-act gap (an ``await`` in between) lets several act, and these
+tests see that."""
 
 from __future__ import annotations
 
-import base64
-import threading
+import http.client
+import json
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import pytest
 
-from tests.support.flows import PDF, REQUESTS, schema_body
+from tests.support.clients import checker
+from tests.support.flows import LIMITED, MARIA, OTP_DO, REQUESTS, attach, initiate, schema_body
 from tests.support.served import ServedMock
 
 pytestmark = pytest.mark.served
 
-
-def race(n, call):
-    """Run ``call(i)`` in ``n`` threads released at once; their results in order."""
-    barrier = threading.Barrier(n)
-    results = [None] * n
-
-    def run(i):
-        barrier.wait()
-        results[i] = call(i)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
+RACERS = 24
+LIMIT_REASON = "Límite de beneficio alcanzado: 10 de 10 unidades usadas este mes."
 
 
-def test_two_racing_completes_create_exactly_one_set_of_authorizations():
+@dataclass
+class Answer:
+    status_code: int
+    body: bytes
+
+    def json(self):
+        return json.loads(self.body)
+
+
+def race(mock: ServedMock, path: str | Callable[[int], str], body: dict, headers: dict[str, str]) -> list[Answer]:
+    """``RACERS`` POSTs of ``body`` (racer ``i`` to ``path(i)`` when ``path`` is a function), all arriving in the
+    same pass of the server's event loop; their answers in racer order."""
+    paths = [path(i) if callable(path) else path for i in range(RACERS)]
+    payload = json.dumps(body).encode()
+    headers = {**headers, "Content-Type": "application/json"}
+    connections = [http.client.HTTPConnection("127.0.0.1", mock.port, timeout=10) for _ in range(RACERS)]
+    try:
+        for connection in connections:  # open, and accepted by the server, before the race
+            connection.request("GET", "/healthz")
+            warmed = connection.getresponse()
+            warmed.read()
+            assert warmed.status == 200
+        with mock.paused():
+            for connection, target in zip(connections, paths, strict=True):
+                connection.request("POST", target, body=payload, headers=headers)
+        answers = []
+        for connection, target in zip(connections, paths, strict=True):
+            response = connection.getresponse()
+            answer = Answer(response.status, response.read())
+            problems = checker().check(
+                "POST", target, answer.status_code, response.getheader("content-type", ""), answer.body
+            )
+            assert not problems, problems  # every racer's answer is one the contract documents
+            answers.append(answer)
+    finally:
+        for connection in connections:
+            connection.close()
+    return answers
+
+
+def statuses(answers: list[Answer]) -> Counter:
+    return Counter(a.status_code for a in answers)
+
+
+def events(mock: ServedMock, event_type: str) -> list:
+    return [e for e in mock.app.state.sandbox.ledger().events if e.event_type == event_type]
+
+
+def usage_by_type(snapshot: dict, beneficiary_id: int) -> dict[str, int]:
+    """``benefit_usage`` keys are ``beneficiary|plan|product_type|month``."""
+    out: dict[str, int] = {}
+    for key, units in snapshot["benefit_usage"].items():
+        beneficiary, _plan, product_type, _month = key.split("|")
+        if int(beneficiary) == beneficiary_id:
+            out[product_type] = out.get(product_type, 0) + units
+    return out
+
+
+def test_racing_completes_of_one_request_grant_one_set_of_authorizations_and_count_the_units_once():
     with ServedMock() as mock, mock.client() as http:
         auth = mock.bearer(http)
         products = [{"product_code": "MED-042", "quantity": 30}, {"product_code": "LAB-HEMO", "quantity": 1}]
-        created = http.post(REQUESTS, json=schema_body(products=products), headers=auth).json()
-        document = {"document_type": "MEDICAL_INDICATION", "content_base64": base64.b64encode(PDF).decode()}
-        assert http.post(f"{REQUESTS}/{created['id']}/indications", json=document, headers=auth).status_code == 201
-        clients = [mock.client() for _ in range(2)]
-        try:
-            url = f"{REQUESTS}/{created['id']}/complete"
-            responses = race(2, lambda i: clients[i].post(url, json={}, headers=auth))
-        finally:
-            for c in clients:
-                c.close()
-        assert [r.status_code for r in responses] == [200, 200]
-        ids = [[a["id"] for a in r.json()["authorizations"]] for r in responses]
-        assert ids[0] == ids[1] and len(ids[0]) == 2
-        listed = http.get("/arc/v1/authorizations", headers=auth).json()
-        assert listed["page"]["total_elements"] == 2
-        ledger = mock.app.state.sandbox.ledger()
-        assert len([e for e in ledger.events if e.event_type == "authorization.created"]) == 2
+        created = initiate(http, auth, schema_body(MARIA, products=products))
+        attach(http, auth, created["id"])
+        url = f"{REQUESTS}/{created['id']}/complete"
+
+        responses = race(mock, url, {}, auth)
+
+        assert statuses(responses) == {200: RACERS}
+        granted = {tuple(a["id"] for a in r.json()["authorizations"]) for r in responses}
+        assert len(granted) == 1, f"the racers saw different authorizations: {granted}"
+        [ids] = granted
+        assert len(ids) == 2  # one per product group
+        snapshot = http.get("/__admin/snapshot").json()
+        assert sorted(a["id"] for a in snapshot["authorizations"]) == sorted(ids)
+        assert sorted(c["id"] for c in snapshot["codes"] if c["code_type"] == "AUTHORIZATION") == sorted(ids)
+        expiries = [
+            t["payload"]["authorization_id"] for t in snapshot["timers"] if t["action"] == "authorization.expire"
+        ]
+        assert sorted(expiries) == sorted(ids)
+        assert usage_by_type(snapshot, MARIA) == {"DRUG": 30, "LABORATORY": 1}
+        created_events = Counter(e.data["authorization_id"] for e in events(mock, "authorization.created"))
+        assert created_events == dict.fromkeys(ids, 1)
+        assert http.get("/arc/v1/authorizations", headers=auth).json()["page"]["total_elements"] == 2
+
+
+def test_racing_completes_against_one_benefit_limit_approve_exactly_one():
+    """benefit-limit-co's plan allows 10 DRUG units a month; every racer asks for all 10 of them."""
+    with ServedMock() as mock, mock.client() as http:
+        auth = mock.bearer(http)
+        ids = []
+        for _ in range(RACERS):
+            created = initiate(http, auth, schema_body(LIMITED, products=[{"product_code": "MED-042", "quantity": 10}]))
+            attach(http, auth, created["id"])
+            ids.append(created["id"])
+
+        responses = race(mock, lambda i: f"{REQUESTS}/{ids[i]}/complete", {}, auth)
+
+        assert statuses(responses) == {200: RACERS}
+        outcomes = Counter(r.json()["status"] for r in responses)
+        assert outcomes == {"APPROVED": 1, "REJECTED": RACERS - 1}
+        for r in responses:
+            if r.json()["status"] == "REJECTED":
+                assert [p["reason"] for p in r.json()["products"]] == [LIMIT_REASON]
+        snapshot = http.get("/__admin/snapshot").json()
+        assert usage_by_type(snapshot, LIMITED) == {"DRUG": 10}
+        assert len(snapshot["authorizations"]) == 1
+        assert len(events(mock, "authorization.created")) == 1
+        assert len(events(mock, "authorization.rejected")) == RACERS - 1
+
+
+def test_racing_validations_of_one_otp_with_the_right_code_yield_exactly_one_token():
+    with ServedMock() as mock, mock.client() as http:
+        auth = mock.bearer(http)
+        body = {"beneficiary_id": OTP_DO, "sponsor_slug": "sponsor-sandbox-do", "channel": "SMS"}
+        sent = http.post("/otp/generate", json=body, headers=auth)
+        assert sent.status_code == 201, sent.text
+        check = {"otp_id": sent.json()["otp_id"], "code": "123456"}
+
+        responses = race(mock, "/otp/validate", check, auth)
+
+        assert statuses(responses) == {200: 1, 422: RACERS - 1}
+        [winner] = [r.json()["otp_verification_token"] for r in responses if r.status_code == 200]
+        assert {r.json()["code"] for r in responses if r.status_code == 422} == {"MOCK-422-otp-invalid"}
+        snapshot = http.get("/__admin/snapshot").json()
+        assert [t["token"] for t in snapshot["otp_tokens"]] == [winner]
+        assert [o["status"] for o in snapshot["otps"]] == ["VALIDATED"]
+
+
+def test_one_otp_verification_token_raced_by_many_completes_completes_exactly_one():
+    """A single-use token, presented by as many requests at once: one completes, the rest are refused."""
+    with ServedMock() as mock, mock.client() as http:
+        auth = mock.bearer(http)
+        sent = http.post(
+            "/otp/generate", json={"beneficiary_id": OTP_DO, "sponsor_slug": "sponsor-sandbox-do"}, headers=auth
+        ).json()
+        validated = http.post("/otp/validate", json={"otp_id": sent["otp_id"], "code": "123456"}, headers=auth)
+        token = validated.json()["otp_verification_token"]
+        ids = [initiate(http, auth, schema_body(OTP_DO, "sponsor-sandbox-do"))["id"] for _ in range(RACERS)]
+        body = {"otp_verification_token": token}
+
+        responses = race(mock, lambda i: f"{REQUESTS}/{ids[i]}/complete", body, auth)
+
+        assert statuses(responses) == {200: 1, 422: RACERS - 1}
+        [winner] = [r.json() for r in responses if r.status_code == 200]
+        assert winner["status"] == "APPROVED"
+        assert {r.json()["code"] for r in responses if r.status_code == 422} == {"MOCK-422-otp-token-invalid"}
+        snapshot = http.get("/__admin/snapshot").json()
+        assert [(t["token"], t["used"]) for t in snapshot["otp_tokens"]] == [(token, True)]
+        assert [a["authorization_request_id"] for a in snapshot["authorizations"]] == [winner["id"]]
+        assert [e.data["authorization_request_id"] for e in events(mock, "authorization.created")] == [winner["id"]]
+        statuses_of_requests = Counter(r["status"] for r in snapshot["authorization_requests"])
+        assert statuses_of_requests == {"APPROVED": 1, "PENDING_INDICATION": RACERS - 1}
+
+
+def test_racing_registrations_of_one_product_code_register_it_once():
+    with ServedMock() as mock, mock.client() as http:
+        auth = mock.bearer(http)
+        code = "MED-042"  # registered by every demo provider: removed first, so it is free to register
+        assert http.delete(f"/arc/v1/providers/products/{code}", headers=auth).status_code == 204
+        body = {"product_code": code}
+
+        responses = race(mock, "/arc/v1/providers/products", body, auth)
+
+        assert statuses(responses) == {201: 1, 409: RACERS - 1}
+        [registered] = [r.json() for r in responses if r.status_code == 201]
+        assert {r.json()["code"] for r in responses if r.status_code == 409} == {"MOCK-409-product-already-registered"}
+        after = http.get(f"/arc/v1/providers/products?query={code}", headers=auth).json()["content"]
+        assert [(p["product_code"], p["registered_at"]) for p in after] == [(code, registered["registered_at"])]

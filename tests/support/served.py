@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
+from collections.abc import Iterator
 
 import httpx2
 import uvicorn
@@ -40,6 +42,27 @@ class ServedMock:
     def __exit__(self, *exc) -> None:
         self.server.should_exit = True
         self.thread.join(10)
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """Hold the server's event loop still while the block runs. Whatever arrives meanwhile waits in the
+        sockets and is read in one pass of the loop when the block ends, as simultaneous arrivals would be:
+        requests sent inside the block are all parsed, and their handlers started, before any one of them
+        gets past its first ``await``."""
+        loop = self.server.servers[0].get_loop()
+        release, holding = threading.Event(), threading.Event()
+
+        def hold() -> None:
+            holding.set()
+            release.wait(10)
+
+        loop.call_soon_threadsafe(hold)
+        if not holding.wait(5):
+            raise RuntimeError("the server's event loop did not pause")
+        try:
+            yield
+        finally:
+            release.set()
 
     def client(self) -> httpx2.Client:
         return httpx2.Client(base_url=self.url, timeout=10)

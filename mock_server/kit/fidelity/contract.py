@@ -9,6 +9,11 @@ from typing import Any
 __all__ = ["HTTP_METHODS", "Contract", "confidence_of", "shape"]
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch")
+_FORMATS = {
+    "date-time": re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$"),
+    "date": re.compile(r"^\d{4}-\d{2}-\d{2}$"),
+    "uuid": re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$"),
+}
 
 
 def shape(path: str) -> str:
@@ -19,6 +24,22 @@ def shape(path: str) -> str:
 def confidence_of(node: dict[str, Any], default: str) -> str:
     """The node's ``x-osigu-confidence`` tag, or ``default``."""
     return node.get("x-osigu-confidence", default)
+
+
+def json_type(value: Any) -> str:
+    """The JSON Schema type of a documented value."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    return {float: "number", str: "string", list: "array", dict: "object"}.get(type(value), "string")
+
+
+def types_of(node: dict[str, Any]) -> list[str]:
+    types = node.get("type") or []
+    return [types] if isinstance(types, str) else list(types)
 
 
 class Contract:
@@ -68,6 +89,76 @@ class Contract:
             if status.startswith("2")
             for media in response.get("content", {}).values()
         ]
+
+    def request_schemas(self, op: dict[str, Any]) -> list[Any]:
+        return [media.get("schema", {}) for media in op.get("requestBody", {}).get("content", {}).values()]
+
+    def inner(self, prop: Any) -> Any:
+        """The node that holds a field's nested fields: the field's own, or its items' for an array."""
+        node = self.resolve(prop)
+        if isinstance(node, dict) and "array" in types_of(node):
+            return self.resolve(node.get("items", {}))
+        return node
+
+    def lookup(self, nodes: list[Any], path: str) -> Any:
+        """The property at a dotted path below the merged properties of ``nodes`` (arrays are walked
+        through their items); None when any step is missing."""
+        prop: Any = None
+        for step, name in enumerate(path.split(".")):
+            merged: dict[str, Any] = {}
+            for node in nodes if step == 0 else [self.inner(prop)]:
+                merged.update(self.properties(node))
+            if name not in merged:
+                return None
+            prop = merged[name]
+        return prop
+
+    def find(self, node: Any, name: str, depth: int = 4) -> Any:
+        """The first property called ``name`` at any depth below ``node`` (None when there is none)."""
+        props = self.properties(self.inner(node))
+        if name in props:
+            return props[name]
+        for prop in props.values() if depth else []:
+            found = self.find(prop, name, depth - 1)
+            if found is not None:
+                return found
+        return None
+
+    def accepts(self, prop: Any, value: Any) -> bool:
+        """Whether a documented value is a valid value of the field: its type, enum or const, pattern and
+        format (date-time, date, uuid); a scalar given for an array field is checked against the items."""
+        node = self.resolve(prop)
+        if not isinstance(node, dict):
+            return False
+        if "array" in types_of(node) and not isinstance(value, list):
+            return self.accepts(node.get("items", {}), value)
+        for key in ("anyOf", "oneOf"):
+            if key in node:
+                return any(self.accepts(sub, value) for sub in node[key])
+        if "enum" in node or "const" in node:
+            return value in node.get("enum", [node.get("const")])
+        types, kind = types_of(node), json_type(value)
+        if types and kind not in types and not (kind == "integer" and "number" in types):
+            return False
+        if isinstance(value, str):
+            if "pattern" in node and not re.search(node["pattern"], value):
+                return False
+            fmt = _FORMATS.get(node.get("format", ""))
+            return fmt is None or bool(fmt.match(value))
+        return True
+
+    def parameter(self, op: dict[str, Any], name: str, where: str = "query") -> dict[str, Any] | None:
+        """The operation's parameter ``name`` in ``where`` (references resolved), or None."""
+        for param in op.get("parameters", []):
+            param = self.resolve(param)
+            if param.get("name") == name and param.get("in") == where:
+                return param
+        return None
+
+    @staticmethod
+    def scopes(op: dict[str, Any]) -> set[str]:
+        """Every OAuth scope the operation's security requirements name."""
+        return {scope for requirement in op.get("security", []) for scopes in requirement.values() for scope in scopes}
 
     def request_properties(self, op: dict[str, Any]) -> dict[str, Any]:
         props: dict[str, Any] = {}

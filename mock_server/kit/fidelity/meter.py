@@ -1,6 +1,7 @@
-"""The meter itself: run every kind of fact check, tally the results against the deviations of
-``contracts/facts/deviations.yaml``, and check the converse: whatever in ``contracts/openapi.yaml``
-no confirmed fact backs is tagged ``x-osigu-confidence: inferred`` (or ``mock``)."""
+"""The meter itself: run every kind of fact check, tally the results against the scope of
+``contracts/facts/scope.yaml`` and the deviations of ``contracts/facts/deviations.yaml``, and check the
+converse: whatever in ``contracts/openapi.yaml`` no confirmed fact backs is tagged
+``x-osigu-confidence: inferred`` (or ``mock``)."""
 
 from __future__ import annotations
 
@@ -10,46 +11,73 @@ from mock_server.core.contracts import bundled_openapi
 from mock_server.kit.fidelity.context import Context
 from mock_server.kit.fidelity.contract import Contract, confidence_of
 from mock_server.kit.fidelity.conventions import check_conventions
-from mock_server.kit.fidelity.facts import UNTRUSTED, Fact, Report, load_deviations, load_facts
+from mock_server.kit.fidelity.facts import UNTRUSTED, Result, Subject, load_deviations, load_facts
 from mock_server.kit.fidelity.operations import check_operations
+from mock_server.kit.fidelity.placed import check_error_codes, check_standalone_enums
+from mock_server.kit.fidelity.report import UNCLASSIFIED, Report
 from mock_server.kit.fidelity.schemas import check_schemas
+from mock_server.kit.fidelity.scope import Scope, load_scope, served_name
 
-__all__ = ["measure"]
+__all__ = ["measure", "tally"]
 
 
 def measure(document: dict[str, Any] | None = None) -> Report:
     """The fidelity report of ``document`` (the bundled ``contracts/openapi.yaml`` by default)."""
-    contract = Contract(document or bundled_openapi())
-    ctx = Context(contract, load_facts())
-    deviations = load_deviations()
+    ctx = Context(Contract(document or bundled_openapi()), load_facts(), load_scope())
     check_operations(ctx)
     check_schemas(ctx)
     check_conventions(ctx)
-    report = tally(ctx.checks, deviations)
-    report.untagged += untagged_operations(ctx)
-    report.untagged += untagged_fields(ctx)
+    check_standalone_enums(ctx)
+    check_error_codes(ctx)
+    report = tally(list(ctx.results.values()), load_deviations(), ctx.scope)
+    report.allowance_problems = allowance_problems(ctx)
+    report.untagged = untagged_operations(ctx) + untagged_fields(ctx)
     return report
 
 
-def tally(checks: list[tuple[Fact, bool]], deviations: dict[str, str]) -> Report:
-    """Deviations: the first check of each fact id decides it; a fact that does not hold is a
-    documented deviation when ``contracts/facts/deviations.yaml`` lists it, else missing. A listed
-    deviation that is reproduced now is stale."""
-    report = Report()
-    seen_ids: set[str] = set()
-    for fact, ok in checks:
-        if fact.id in seen_ids:
+def tally(results: list[Result], deviations: dict[str, str], scope: Scope) -> Report:
+    """Each fact once: out of scope (by the reason of the subjects it is about) unless it is about an
+    in-scope subject; then reproduced, a documented deviation, not built yet, or missing. A listed
+    deviation that is reproduced now is stale; one that names no in-scope fact is unknown."""
+    report = Report(reasons=scope.reasons)
+    for result in results:
+        fact, inside = result.fact, sorted(s for s in result.subjects if scope.in_scope(s))
+        if not inside:
+            reasons = [scope.reason(subject) for subject in sorted(result.subjects)]
+            report.out_of_scope.setdefault(next(filter(None, reasons), UNCLASSIFIED), []).append((fact, result.ok))
             continue
-        seen_ids.add(fact.id)
-        if ok:
+        report.subjects[fact.id] = set(inside)
+        if result.ok:
             report.reproduced.append(fact)
         elif fact.id in deviations:
             report.deviations.append((fact, deviations[fact.id]))
+        elif all(subject in scope.not_built_yet for subject in inside):
+            report.not_built.append(fact)
         else:
             report.missing.append(fact)
-    reproduced_ids = {f.id for f in report.reproduced}
-    report.stale_deviations = sorted(d for d in deviations if d in reproduced_ids)
+    reproduced = {fact.id for fact in report.reproduced}
+    report.stale_deviations = sorted(d for d in deviations if d in reproduced)
+    report.unknown_deviations = sorted(d for d in deviations if d not in report.subjects)
     return report
+
+
+def allowance_problems(ctx: Context) -> list[str]:
+    """``not_built_yet`` lists exactly what is in scope and not served: an entry the contract serves now
+    must go, and an in-scope operation or schema the contract does not serve must be listed."""
+    scope, problems = ctx.scope, []
+
+    def served(subject: Subject) -> bool:
+        kind, name = subject
+        return served_name(name) in ctx.contract.operations if kind == "operation" else name in ctx.contract.schemas
+
+    for subject in sorted(scope.not_built_yet):
+        if served(subject):
+            problems.append(f"{subject[0]} {subject[1]!r} is served now: remove it from not_built_yet (scope.yaml)")
+    for kind in ("operation", "schema"):
+        for name in scope.names(f"{kind}s", "in_scope"):
+            if not served((kind, name)) and (kind, name) not in scope.not_built_yet:
+                problems.append(f"{kind} {name!r} is in scope but not served: list it in not_built_yet (scope.yaml)")
+    return problems
 
 
 def untagged_operations(ctx: Context) -> list[str]:

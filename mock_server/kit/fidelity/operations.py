@@ -1,6 +1,13 @@
-"""Facts about operations (the ``operations`` of ``contracts/facts/osigu-facts.yaml``): path and
-method, request and response fields, status codes, error codes, and aliases, each checked against
-the operation ``contracts/openapi.yaml`` serves under the same ``operationId``."""
+"""Facts about operations (the ``operations`` of ``contracts/facts/osigu-facts.yaml``): path and method,
+request and response fields (nested ones and documented values included), request content type, query
+parameters, the OAuth scope required, status codes, error codes, and aliases, each checked against the
+operation ``contracts/openapi.yaml`` serves under the same ``operationId`` (or, for a fact documenting
+several paths, at each path).
+
+Every fact is named from the catalogue alone, whether or not the contract serves the operation: the
+facts of an operation the contract lacks are missing, not left uncounted. A fact documenting several
+paths gives one fact per path, named ``<operationId>@<path>:...``.
+"""
 
 from __future__ import annotations
 
@@ -10,194 +17,196 @@ from typing import Any
 
 from mock_server.kit.fidelity.context import Context
 from mock_server.kit.fidelity.contract import Contract, shape
-from mock_server.kit.fidelity.facts import CONFIRMED, Origin, example_keys, field_name, origin_of
+from mock_server.kit.fidelity.facts import CONFIRMED, Origin, origin_of
+from mock_server.kit.fidelity.fields import Target, check_specs, render
+from mock_server.kit.fidelity.scope import served_name
+from mock_server.kit.fidelity.text import FieldSpec, inline_example, parse_field, specs_from_example
 
-__all__ = ["check_operations"]
+__all__ = ["Served", "check_error_code", "check_operations", "served_as"]
 
 
 @dataclass(frozen=True)
 class Served:
-    """One operation fact and the operation the contracts serve under its ``operationId``."""
+    """One operation fact at one documented path, and what the contracts serve for it."""
 
     fact: dict[str, Any]
-    op_id: str
-    method: str
-    path: str
-    op: dict[str, Any]
+    name: str  # the operationId the catalogue names
+    label: str  # the prefix of its fact ids: the operationId, or operationId@path for one of several paths
+    path: str | None
+    found: tuple[str, str, dict[str, Any]] | None  # (method, path, operation) the contract serves
+    served_id: str | None  # the contract's operationId for it
     origin: Origin
+
+    @property
+    def op(self) -> dict[str, Any]:
+        return self.found[2] if self.found else {}
+
+
+def served_of(contract: Contract, op_fact: dict[str, Any]) -> list[Served]:
+    """An operation fact as served: one per documented path when it documents several (each about the
+    operation the contracts serve at that path), else the operation under its ``operationId``."""
+    raw = str(op_fact.get("operation_id", ""))
+    name, origin = served_name(raw), origin_of(op_fact, ("operation", raw))
+    paths, method = op_fact.get("paths"), op_fact.get("method")
+    if not (isinstance(paths, list) and method):
+        found = contract.operations.get(name)
+        return [Served(op_fact, name, name, op_fact.get("path"), found, name if found else None, origin)]
+    served = []
+    for path in paths:
+        at = contract.operation_at(method, path)
+        found = contract.operations[at[0]] if at else None
+        served.append(Served(op_fact, name, f"{name}@{path}", path, found, at[0] if at else None, origin))
+    return served
+
+
+def served_as(ctx: Context, raw_name: str) -> list[Served]:
+    """The operation the catalogue calls ``raw_name``, as served (at every documented path)."""
+    facts = [op for op in ctx.facts.get("operations", []) if op.get("operation_id") == raw_name]
+    return [served for op_fact in facts or [{"operation_id": raw_name}] for served in served_of(ctx.contract, op_fact)]
 
 
 def check_operations(ctx: Context) -> None:
-    """Every kind of operation fact, for each fact (one per documented path) whose operation the
-    contracts serve; the operation is then backed by a fact."""
-    for op_fact in per_path(ctx.contract, ctx.facts.get("operations", [])):
-        op_id = op_fact.get("operation_id", "")
-        if op_id not in ctx.contract.operations:
-            continue
-        method, path, op = ctx.contract.operations[op_id]
-        served = Served(op_fact, op_id, method, path, op, origin_of(op_fact))
-        ctx.backed_ops.add(op_id)
-        check_path(ctx, served)
-        check_request_fields(ctx, served)
-        check_response_fields(ctx, served)
-        check_status_codes(ctx, served)
-        check_error_codes(ctx, served)
-        check_aliases(ctx, served)
-
-
-def per_path(contract: Contract, op_facts: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """A fact documenting one operation at several paths (``paths: [/ehr/v1/..., /ehr/v2/...]``) as one
-    fact per path, each about the operation the contracts serve there (the fact's own operationId
-    when none is, so that its path check fails)."""
-    out = []
-    for op_fact in op_facts:
-        paths, method = op_fact.get("paths"), op_fact.get("method")
-        if not (isinstance(paths, list) and method):
-            out.append(op_fact)
-            continue
-        for path in paths:
-            found = contract.operation_at(method, path)
-            out.append({**op_fact, "path": path, "operation_id": found[0] if found else op_fact.get("operation_id")})
-    return out
+    """Every kind of operation fact, for each operation fact at each of its documented paths; an
+    operation the contracts serve is then backed by the fact when it is confirmed."""
+    for op_fact in ctx.facts.get("operations", []):
+        for served in served_of(ctx.contract, op_fact):
+            if served.served_id and served.origin.confidence in CONFIRMED:
+                ctx.backed_ops.add(served.served_id)
+            check_path(ctx, served)
+            check_request(ctx, served)
+            check_response(ctx, served)
+            check_status_codes(ctx, served)
+            check_query(ctx, served)
+            check_scope(ctx, served)
+            for error in served.fact.get("errors", []) or []:
+                if error.get("error_code"):
+                    check_error_code(ctx, served, error["error_code"], error.get("http"))
+        check_aliases(ctx, op_fact)
 
 
 def check_path(ctx: Context, served: Served) -> None:
     """Path and method: the operation is served at the documented method and path (one fact id per
     path when the fact documents several)."""
-    op_fact = served.fact
-    if not (op_fact.get("path") and op_fact.get("method")):
+    method = served.fact.get("method")
+    if not (served.path and method):
         return
-    several = ":" + op_fact["path"] if op_fact.get("paths") else ""
-    ctx.check(
-        f"{served.op_id}:path{several}",
-        f"{op_fact['method']} {op_fact['path']}",
-        served.origin,
-        # Path parameter names are not on the wire: {sponsorSlug} and {sponsor_slug} are one path.
-        (served.method, shape(served.path)) == (op_fact["method"], shape(op_fact["path"])),
-    )
+    several = ":" + served.path if served.fact.get("paths") else ""
+    # Path parameter names are not on the wire: {sponsorSlug} and {sponsor_slug} are one path.
+    ok = served.found is not None and (served.found[0], shape(served.found[1])) == (method, shape(served.path))
+    ctx.check(f"{served.name}:path{several}", f"{method} {served.path}", served.origin, ok)
 
 
-def request_field_names(request: dict[str, Any]) -> list[str | None]:
-    """The request field names a fact's ``request`` lists (None for cut or prose entries)."""
-    names: list[str | None] = []
-    for key in ("fields", "guide_fields", "guide_optional"):
+def request_specs(request: dict[str, Any]) -> list[FieldSpec]:
+    """The request fields a fact documents: its field lists, and the keys and values of its examples."""
+    specs: list[FieldSpec] = []
+    for key in ("fields", "guide_fields", "guide_optional", "optional"):
         value = request.get(key)
         if isinstance(value, list):
-            names += [field_name(v) for v in value]
+            specs += filter(None, map(parse_field, value))
+        elif isinstance(value, str):  # "values of the chosen form, e.g. {a: 1, b: '2'}"
+            specs += specs_from_example(inline_example(value))
     if isinstance(request.get("guide_minimum"), dict):
-        names += list(request["guide_minimum"])
-    if isinstance(request.get("fields"), str):  # "values of the chosen form, e.g. {a: 1, b: '2'}"
-        names += example_keys(request["fields"])
-    return names
+        specs += specs_from_example(request["guide_minimum"])
+    return specs
 
 
-def check_request_fields(ctx: Context, served: Served) -> None:
-    """Request fields: each field the fact documents is a property of the request body."""
-    request = served.fact.get("request") or {}
+def check_request(ctx: Context, served: Served) -> None:
+    """Request fields (nested ones and their documented values) are properties of the request body, and
+    the documented content type is one the operation takes."""
+    request, label = served.fact.get("request") or {}, served.label
     if not isinstance(request, dict):
         return
-    names = request_field_names(request)
-    req_props = ctx.contract.request_properties(served.op)
-    for name in filter(None, names):
-        ctx.backed.add((served.op_id, name))
-        ctx.check(f"{served.op_id}:request-field:{name}", f"request field {name}", served.origin, name in req_props)
+    target = Target.of_operation(label, "request", served.origin, served.served_id)
+    check_specs(ctx, target, request_specs(request), ctx.contract.request_schemas(served.op))
+    content_type = request.get("content_type")
+    if content_type:
+        ok = content_type in served.op.get("requestBody", {}).get("content", {})
+        ctx.check(f"{label}:content-type:{content_type}", f"{label} takes {content_type}", served.origin, ok)
 
 
-def response_field_names(response: dict[str, Any]) -> list[str | None]:
-    """The response field names a fact's ``response`` lists or quotes in its notes."""
-    names: list[str | None] = []
+def response_specs(response: dict[str, Any]) -> list[FieldSpec]:
+    """The response fields a fact documents: its field lists, the fields its notes quote, and the keys
+    and values of a guide's example response."""
+    specs: list[FieldSpec] = []
     for key in ("fields", "guide_fields"):
-        value = response.get(key)
-        if isinstance(value, list):
-            names += [field_name(v) for v in value]
-    names += re.findall(r"`([a-z_][a-z0-9_]*)`", str(response.get("notes", "")))
-    return names
+        if isinstance(response.get(key), list):
+            specs += filter(None, map(parse_field, response[key]))
+    specs += [FieldSpec(name) for name in re.findall(r"`([a-z_][a-z0-9_]*)`", str(response.get("notes", "")))]
+    if isinstance(response.get("guide_example"), dict):
+        specs += specs_from_example(response["guide_example"])
+    return specs
 
 
-def check_response_fields(ctx: Context, served: Served) -> None:
-    """Response fields: each field the fact documents is a property of a 2xx response, and every key
-    of a guide's example response exists there too."""
-    response = served.fact.get("response") or {}
+def check_response(ctx: Context, served: Served) -> None:
+    """Response fields (nested ones and their documented values) are properties of a 2xx response."""
+    response, label = served.fact.get("response") or {}, served.label
     if not isinstance(response, dict):
         return
-    names = response_field_names(response)
-    res_props = ctx.contract.response_properties(served.op)
-    for name in filter(None, names):
-        ctx.backed.add((served.op_id, name))
-        ctx.check(f"{served.op_id}:response-field:{name}", f"response field {name}", served.origin, name in res_props)
-    example = response.get("guide_example")
-    if isinstance(example, dict):
-        for schema_node in ctx.contract.response_schemas(served.op):
-            check_example(ctx, served, schema_node, example, "")
-
-
-def check_example(ctx: Context, served: Served, node: Any, example: dict[str, Any], prefix: str) -> None:
-    """Every key of a guide's example response exists in the response schema, nested keys included;
-    the schema (by title) that holds each key is marked as backed by the fact."""
-    op_id = served.op_id
-    ref = node.get("$ref", "") if isinstance(node, dict) else ""
-    title = ref.rsplit("/", 1)[-1] if ref.startswith("#/components/schemas/") else None
-    props = ctx.contract.properties(node)
-    for key, value in example.items():
-        ctx.backed.add((op_id, key) if not prefix else (title or op_id, key))
-        if title:
-            ctx.backed.add((title, key))
-        ctx.check(f"{op_id}:response-field:{prefix}{key}", f"response field {prefix}{key}", served.origin, key in props)
-        if isinstance(value, dict) and key in props:
-            check_example(ctx, served, props[key], value, f"{prefix}{key}.")
+    target = Target.of_operation(label, "response", served.origin, served.served_id)
+    check_specs(ctx, target, response_specs(response), ctx.contract.response_schemas(served.op))
 
 
 def check_status_codes(ctx: Context, served: Served) -> None:
-    """Status codes: the status of the documented response, and every documented status code, is a
-    response of the operation."""
-    op_id, op = served.op_id, served.op
-    response = served.fact.get("response") or {}
+    """Status codes: the status of the documented response, every documented status code, and the HTTP
+    status of every documented error, is a response of the operation."""
+    statuses: list[tuple[str, str]] = []
+    response = served.fact.get("response")
     if isinstance(response, dict) and isinstance(response.get("status"), int):
-        status = str(response["status"])
-        ctx.check(f"{op_id}:status:{status}", f"answers {status}", served.origin, status in op["responses"])
-    statuses = served.fact.get("status_codes")
-    if isinstance(statuses, dict):
-        for status in statuses:
-            documented = str(status) in op["responses"]
-            ctx.check(f"{op_id}:status:{status}", f"documents status {status}", served.origin, documented)
+        statuses.append((str(response["status"]), "answers"))
+    if isinstance(served.fact.get("status_codes"), dict):
+        statuses += [(str(status), "documents status") for status in served.fact["status_codes"]]
+    statuses += [
+        (str(error["http"]), "errs with") for error in served.fact.get("errors", []) or [] if error.get("http")
+    ]
+    for status, verb in statuses:
+        ok = status in served.op.get("responses", {})
+        ctx.check(f"{served.label}:status:{status}", f"{served.label} {verb} {status}", served.origin, ok)
 
 
-def check_error_codes(ctx: Context, served: Served) -> None:
-    """Error codes: each documented error code is in the operation's ``x-osigu-errors`` and its HTTP
-    status is a response of the operation."""
-    for error in served.fact.get("errors", []) or []:
-        code = error.get("error_code")
-        if code:
-            codes = served.op.get("x-osigu-errors", [])
-            ok = code in codes and str(error.get("http")) in served.op["responses"]
-            ctx.check(f"{served.op_id}:error:{code}", f"error {code} with {error.get('http')}", served.origin, ok)
+def check_error_code(ctx: Context, served: Served, code: str, http: Any) -> None:
+    """An error code: it is in the operation's ``x-osigu-errors`` and its HTTP status is a response of it."""
+    ok = code in served.op.get("x-osigu-errors", []) and str(http) in served.op.get("responses", {})
+    ctx.check(f"{served.label}:error:{code}", f"{served.label} errs with {code} ({http})", served.origin, ok)
 
 
-def check_aliases(ctx: Context, served: Served) -> None:
+def check_query(ctx: Context, served: Served) -> None:
+    """Query parameters: each is a query parameter of the operation, taking each documented value."""
+    for spec in filter(None, map(parse_field, served.fact.get("query") or [])):
+        param = ctx.contract.parameter(served.op, spec.name)
+        ctx.check(f"{served.label}:query:{spec.name}", f"{served.label} ?{spec.name}", served.origin, param is not None)
+        for value in spec.values:
+            ok = param is not None and ctx.contract.accepts(param.get("schema", {}), value)
+            description = f"{served.label} ?{spec.name}={render(value)}"
+            ctx.check(f"{served.label}:query-value:{spec.name}:{render(value)}", description, served.origin, ok)
+
+
+def check_scope(ctx: Context, served: Served) -> None:
+    """Scopes: the OAuth scope the fact says the operation requires is in its security requirement."""
+    scope = served.fact.get("scope_required")
+    if scope:
+        ok = scope in Contract.scopes(served.op)
+        ctx.check(f"{served.label}:scope:{scope}", f"{served.label} requires {scope}", served.origin, ok)
+
+
+def check_aliases(ctx: Context, op_fact: dict[str, Any]) -> None:
     """Aliases: each confirmed conflicting path the fact records is served too, with the request and
-    response fields documented for it; the alias operation is then backed by a fact."""
-    method = served.fact.get("method", served.method)
-    for alt in served.fact.get("conflicts", []) or []:
+    response fields documented for it (facts ``<operationId>@<alias path>:...``); the alias operation is
+    then backed by a fact."""
+    raw = str(op_fact.get("operation_id", ""))
+    name, method = served_name(raw), op_fact.get("method", "")
+    for alt in op_fact.get("conflicts", []) or []:
         if not (isinstance(alt, dict) and alt.get("path") and alt.get("confidence") in CONFIRMED):
             continue
-        origin = Origin(alt["confidence"], alt.get("source_url", served.origin.source))
-        alias_ok = ctx.contract.paths_of(method, alt["path"])
-        ctx.check(f"{served.op_id}:alias:{alt['path']}", f"alias {alt['path']}", origin, alias_ok)
-        alias = ctx.contract.operation_at(method, alt["path"])
-        if alias is None:
-            continue
-        ctx.backed_ops.add(alias[0])
-        check_alias_fields(ctx, alt, alias, origin)
-
-
-def check_alias_fields(ctx: Context, alt: dict[str, Any], alias: tuple[str, dict[str, Any]], origin: Origin) -> None:
-    """Alias request and response fields: each field documented for the alias path is a property of
-    the alias operation's request body or 2xx response."""
-    alias_id, alias_op = alias
-    for kind, key, props in (
-        ("request", "request_fields", ctx.contract.request_properties(alias_op)),
-        ("response", "response_fields", ctx.contract.response_properties(alias_op)),
-    ):
-        for fname in filter(None, (field_name(v) for v in alt.get(key, []))):
-            ctx.backed.add((alias_id, fname))
-            ctx.check(f"{alias_id}:{kind}-field:{fname}", f"{alt['path']} {kind} field {fname}", origin, fname in props)
+        origin = Origin(alt["confidence"], alt.get("source_url", ""), ("operation", raw))
+        served = ctx.contract.paths_of(method, alt["path"])
+        ctx.check(f"{name}:alias:{alt['path']}", f"alias {alt['path']}", origin, served)
+        alias_id, alias_op = ctx.contract.operation_at(method, alt["path"]) or (None, {})
+        if alias_id:
+            ctx.backed_ops.add(alias_id)
+        label = f"{name}@{alt['path']}"
+        for kind, nodes in (
+            ("request", ctx.contract.request_schemas(alias_op)),
+            ("response", ctx.contract.response_schemas(alias_op)),
+        ):
+            specs = filter(None, map(parse_field, alt.get(f"{kind}_fields", [])))
+            check_specs(ctx, Target.of_operation(label, kind, origin, alias_id), specs, nodes)

@@ -1,24 +1,34 @@
-"""Facts about schemas (the ``schemas`` of ``contracts/facts/osigu-facts.yaml``): every field, its
-JSON type and format, its required flag and its enum values, each checked against the schema of
-``contracts/openapi.yaml`` with the same title; plus the fields that a field note lists for an
-embedded schema."""
+"""Facts about schemas (the ``schemas`` of ``contracts/facts/osigu-facts.yaml``): every field, its JSON
+type and format, its required flag and its enum values, each checked against the schema of
+``contracts/openapi.yaml`` with the same title; the nested fields (and documented values) a field note
+lists in braces; and the fields that a note lists for an embedded schema (``"Title: a, b"``, or
+``"Title (see Other)"`` for the list another schema's note gives).
+
+Every fact is named from the catalogue alone: the facts of a schema or field the contract lacks are
+missing, not left uncounted.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from mock_server.kit.fidelity.context import Context
-from mock_server.kit.fidelity.facts import Origin, field_name, origin_of, split_outside_brackets
+from mock_server.kit.fidelity.facts import Origin, origin_of
+from mock_server.kit.fidelity.fields import Target, check_specs
+from mock_server.kit.fidelity.text import field_name, is_placeholder, parse_fields
 
 __all__ = ["check_schemas"]
 
 _JSON_TYPES = {"integer": "integer", "string": "string", "number": "number", "boolean": "boolean", "object": "object"}
+_NOTE_SCHEMA = re.compile(r"^([A-Z][A-Za-z0-9]+):(.*)$", re.S)
+_SEE_ALSO = re.compile(r"^([A-Z][A-Za-z0-9]+) \(see ([A-Z][A-Za-z0-9]+)\)")
 
 
 @dataclass(frozen=True)
 class ServedSchema:
-    """A facts schema and what the contracts serve under the same title."""
+    """A facts schema and what the contracts serve under the same title (nothing, when they do not)."""
 
     name: str
     props: dict[str, Any]
@@ -27,15 +37,13 @@ class ServedSchema:
 
 
 def check_schemas(ctx: Context) -> None:
-    """Every kind of schema fact, schema by schema: first the embedded schemas its field notes
-    describe, then, when the contracts serve a schema with its title, each of its fields."""
+    """Every kind of schema fact, schema by schema: the embedded schemas its field notes describe, then
+    each of its fields."""
     for name, schema_fact in (ctx.facts.get("schemas") or {}).items():
-        origin = origin_of(schema_fact)
-        for entry in schema_fact.get("fields", []):  # notes may describe an embedded schema we serve
+        origin = origin_of(schema_fact, ("schema", name))
+        for entry in schema_fact.get("fields", []):
             check_note_schema(ctx, entry, origin)
-        if name not in ctx.contract.schemas:
-            continue
-        node = ctx.contract.resolve(ctx.contract.schemas[name])
+        node = ctx.contract.resolve(ctx.contract.schemas.get(name, {}))
         schema = ServedSchema(name, ctx.contract.properties(node), set(node.get("required", [])), origin)
         for entry in schema_fact.get("fields", []):
             check_schema_field(ctx, schema, entry)
@@ -50,23 +58,21 @@ def check_schema_field(ctx: Context, schema: ServedSchema, entry: dict[str, Any]
     names = [field_name(part) for part in raw_name.split("/")]
     if len(names) > 1:
         for extra in filter(None, names):
-            ctx.backed.add((schema.name, extra))
+            ctx.back(schema.origin, schema.name, extra)
             ctx.check(f"{schema.name}:field:{extra}", f"{schema.name}.{extra}", schema.origin, extra in schema.props)
         return
     fname = field_name(entry.get("name"))
     if not fname:
         return
-    ctx.backed.add((schema.name, fname))
-    prop = ctx.contract.resolve(schema.props.get(fname)) if fname in schema.props else None
+    ctx.back(schema.origin, schema.name, fname)
+    prop = ctx.contract.resolve(schema.props[fname]) if fname in schema.props else None
     ctx.check(f"{schema.name}:field:{fname}", f"{schema.name}.{fname}", schema.origin, prop is not None)
-    if prop is None:
-        return
-    check_nested_note(ctx, schema, fname, schema.props[fname], entry)
-    check_field_type_and_format(ctx, schema, fname, prop, entry)
+    check_nested_note(ctx, schema, fname, prop, entry)
+    check_field_type_and_format(ctx, schema, fname, prop or {}, entry)
     if entry.get("required"):
         required = fname in schema.required
         ctx.check(f"{schema.name}:required:{fname}", f"{schema.name}.{fname} required", schema.origin, required)
-    check_field_enum(ctx, schema, fname, prop, entry)
+    check_field_enum(ctx, schema, fname, prop or {}, entry)
 
 
 def check_field_type_and_format(
@@ -97,39 +103,47 @@ def check_field_enum(
         return
     have = set(prop.get("enum", []) or ctx.contract.resolve(prop.get("items", {})).get("enum", []))
     for value in values:
-        if isinstance(value, str) and not value.startswith("..."):
+        if isinstance(value, str) and not is_placeholder(value):
             ok = value in have
             ctx.check(f"{schema.name}:enum:{fname}:{value}", f"{schema.name}.{fname} allows {value}", schema.origin, ok)
 
 
+def note_schema(ctx: Context, note: str) -> tuple[str, str] | None:
+    """``(title, field list)`` of a note describing an embedded schema: ``"Title: a, b"``, or
+    ``"Title (see Other)"`` for the list that a field note of the catalogue schema ``Other`` gives."""
+    match = _NOTE_SCHEMA.match(note)
+    if match:
+        return match.group(1), match.group(2)
+    see = _SEE_ALSO.match(note)
+    if not see:
+        return None
+    other = (ctx.facts.get("schemas") or {}).get(see.group(2), {})
+    for entry in other.get("fields", []):
+        found = _NOTE_SCHEMA.match(str(entry.get("note", "")))
+        if found and found.group(1) == see.group(1):
+            return found.group(1), found.group(2)
+    return None
+
+
 def check_note_schema(ctx: Context, entry: dict[str, Any], origin: Origin) -> None:
-    """Fields of an embedded schema: a field note "Title: a int64, b, c (x)" lists the fields of that
-    schema, when the contracts have a schema with that title."""
-    note = str(entry.get("note", ""))
-    title, sep, rest = note.partition(":")
-    if not sep or title.strip() not in ctx.contract.schemas:
+    """Fields of an embedded schema a field note lists: each is a field of the contract's schema with
+    that title (facts ``Title:field:x``)."""
+    found = note_schema(ctx, str(entry.get("note", "")).strip())
+    if found is None:
         return
-    title = title.strip()
-    props = ctx.contract.properties(ctx.contract.schemas[title])
-    for fname in filter(None, map(field_name, split_outside_brackets(rest))):
-        ctx.backed.add((title, fname))
-        ctx.check(f"{title}:field:{fname}", f"{title}.{fname}", origin, fname in props)
+    title, fields = found
+    node = ctx.contract.schemas.get(title)
+    target = Target.of_schema(title, origin, title)
+    check_specs(ctx, target, parse_fields(fields), [node] if node is not None else [])
 
 
 def check_nested_note(ctx: Context, schema: ServedSchema, fname: str, prop: Any, entry: dict[str, Any]) -> None:
-    """Fields of a nested object: a field note "{a int64, b, c}" lists the fields of the object the
-    field holds (of its items, for an array): each must exist there, and the nested schema's fields
-    it names are backed."""
+    """Fields of a nested object: a field note "{a int64, b (x|y), c}" lists the fields of the object the
+    field holds (of its items, for an array): each must exist there, and take the values it documents
+    (facts ``Schema:field:f.a``)."""
     note = str(entry.get("note", "")).strip()
     if not note.startswith("{") or "}" not in note:
         return
-    node = ctx.contract.resolve(prop)
-    if node.get("type") == "array" or "array" in (node.get("type") or []):
-        node = ctx.contract.resolve(node.get("items", {}))
-    title = node.get("title") if isinstance(node, dict) else None
-    props = ctx.contract.properties(node)
-    owner = schema.name
-    for name in filter(None, map(field_name, split_outside_brackets(note[1 : note.rfind("}")]))):
-        if title:
-            ctx.backed.add((title, name))
-        ctx.check(f"{owner}:field:{fname}.{name}", f"{owner}.{fname}.{name}", schema.origin, name in props)
+    inner = [ctx.contract.inner(prop)] if prop is not None else []
+    fields = parse_fields(note[1 : note.rfind("}")])
+    check_specs(ctx, Target.of_schema(schema.name, schema.origin), fields, inner, f"{fname}.")
