@@ -120,7 +120,9 @@ class Sandbox:
         """A fresh, isolated tenant with its own clients for every demo provider (new credentials)."""
         tenant_id = tenant_id or f"t-{secrets.token_hex(4)}"
         if tenant_id in self.store:
-            raise ApiError("MOCK-409-tenant-exists", f"Tenant {tenant_id!r} exists.")
+            raise ApiError(
+                "MOCK-409-tenant-exists", f"Tenant {tenant_id!r} exists.", errors=[FieldError("tenant_id", "is taken")]
+            )
         self.store.create(tenant_id)
         clients = [
             self._add_client(

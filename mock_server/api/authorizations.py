@@ -51,15 +51,17 @@ async def get_request(request: Request, principal: Principal) -> Response:
 
 async def attach_indication(request: Request, principal: Principal) -> Response:
     request_id = path_int(request, "request_id")
+    field = "file"
     if media_type(request) == "multipart/form-data":
         document_type, file_name, content = await _read_multipart(request)
     else:
+        field = "content_base64"
         body = await read_json(request, "indication-upload-request")
         document_type = body["document_type"]
         file_name = body.get("file_name", "")
         content = decode_base64(body["content_base64"], "content_base64")
     authz = _area(request, principal)
-    document = authz.attach_indication(principal.provider_slug, request_id, document_type, file_name, content)
+    document = authz.attach_indication(principal.provider_slug, request_id, document_type, file_name, content, field)
     return render(
         {
             "id": document.id,

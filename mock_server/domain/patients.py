@@ -75,7 +75,11 @@ class Patients(Area):
             raise ApiError("MOCK-422-validation-failed", errors=problems)
         if (document_type, number) in self.by_document:
             existing = self.by_document[(document_type, number)]
-            raise ApiError("MOCK-409-patient-exists", f"Patient {existing} already has {document_type} {number}.")
+            raise ApiError(
+                "MOCK-409-patient-exists",
+                f"Patient {existing} already has {document_type} {number}.",
+                errors=[FieldError("document_number", f"is patient {existing}'s {document_type}")],
+            )
         patient = Patient(
             patient_id=self.ids.next_id("patient"),
             first_name=body["first_name"].strip(),

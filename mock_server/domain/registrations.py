@@ -60,7 +60,11 @@ class Registrations(Area):
             )
         registered = self.by_provider.setdefault(provider_slug, {})
         if product_code in registered:
-            raise ApiError("MOCK-409-product-already-registered", f"{product_code} is already registered.")
+            raise ApiError(
+                "MOCK-409-product-already-registered",
+                f"{product_code} is already registered.",
+                errors=[FieldError("product_code", "is already a registered product of yours")],
+            )
         registered[product_code] = format_instant(self.clock.timestamp())
         return {"product_code": product_code, "registered_at": registered[product_code]}
 

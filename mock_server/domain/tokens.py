@@ -26,7 +26,7 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from mock_server.core.errors import ApiError
+from mock_server.core.errors import ApiError, FieldError
 from mock_server.core.ratelimit import SlidingWindow
 from mock_server.domain.ledger import Area, TimerHandler
 
@@ -98,7 +98,7 @@ class Tokens(Area):
         if not hmac.compare_digest(secret.encode(), client.client_secret.encode()):
             raise ApiError("MOCK-401-invalid-client")
         if grant_type != GRANT_TYPE:
-            raise ApiError("MOCK-400-invalid-grant-type")
+            raise ApiError("MOCK-400-invalid-grant-type", errors=[FieldError("grant_type", f"must be {GRANT_TYPE}")])
         iat = int(now)
         exp = iat + self.config.token_ttl_seconds
         jti = self.ids.uuid()

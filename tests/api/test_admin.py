@@ -12,6 +12,12 @@ from tests.support.clients import CheckedClient
 OTP_REQUEST = {"beneficiary_id": 1000007, "sponsor_slug": "sponsor-sandbox-do", "channel": "SMS"}
 
 
+def error_of(response) -> tuple[int, str, list[str]]:
+    """An error response as (status, code, its errors' paths sorted): the order of errors[] is not in the contract."""
+    body = response.json()
+    return response.status_code, body["code"], sorted(e["path"] for e in body["errors"])
+
+
 def test_world_lists_every_demo_client_in_the_pinned_shape(client):
     world = client.get("/__admin/world").json()
     clients = {c["client_id"]: c for c in world["clients"]}
@@ -109,7 +115,7 @@ def test_reset_of_everything_revokes_tokens_and_deletes_subscriptions_but_keeps_
     client.post("/webhooks/v1/subscriptions", json={"url": "http://127.0.0.1:9/h", "event_types": ["*"]}, headers=auth)
     assert client.post("/__admin/reset?everything=true").status_code == 200
     refused = client.get("/webhooks/v1/subscriptions", headers=auth)
-    assert (refused.status_code, refused.json()["code"]) == (401, "MOCK-401-invalid-token")
+    assert error_of(refused) == (401, "MOCK-401-invalid-token", [])
     fresh = client.bearer("demo-clinic")
     assert client.get("/webhooks/v1/subscriptions", headers=fresh).json()["content"] == []
     client.token(created["client_id"], created["client_secret"])
@@ -117,8 +123,7 @@ def test_reset_of_everything_revokes_tokens_and_deletes_subscriptions_but_keeps_
 
 def test_reset_with_an_unknown_everything_value_is_400(client):
     response = client.post("/__admin/reset?everything=yes")
-    assert (response.status_code, response.json()["code"]) == (400, "MOCK-400-invalid-parameter")
-    assert [e["path"] for e in response.json()["errors"]] == ["everything"]
+    assert error_of(response) == (400, "MOCK-400-invalid-parameter", ["everything"])
 
 
 def test_reset_puts_the_clock_back_to_wall_time(client):
@@ -175,32 +180,29 @@ def test_a_taken_client_id_is_409_and_the_first_client_keeps_its_secret(client):
     body = {"provider_slug": "clinic-example", "client_id": "my-ci-client", "client_secret": "shh"}
     assert client.post("/__admin/clients", json=body).status_code == 201
     again = client.post("/__admin/clients", json={**body, "client_secret": "other"})
-    assert again.status_code == 409
-    assert again.json()["code"] == "MOCK-409-client-exists"
-    assert [e["path"] for e in again.json()["errors"]] == ["client_id"]
+    assert error_of(again) == (409, "MOCK-409-client-exists", ["client_id"])
     assert client.token("my-ci-client", "shh")
 
 
 def test_a_demo_client_id_is_taken_too(client):
     response = client.post("/__admin/clients", json={"provider_slug": "clinic-example", "client_id": "demo-clinic"})
-    assert (response.status_code, response.json()["code"]) == (409, "MOCK-409-client-exists")
+    assert error_of(response) == (409, "MOCK-409-client-exists", ["client_id"])
 
 
 def test_new_client_for_an_unknown_provider_is_422(client):
     response = client.post("/__admin/clients", json={"provider_slug": "nowhere"})
-    assert response.status_code == 422 and response.json()["code"] == "MOCK-422-unknown-provider"
-    assert [e["path"] for e in response.json()["errors"]] == ["provider_slug"]
+    assert error_of(response) == (422, "MOCK-422-unknown-provider", ["provider_slug"])
 
 
 def test_unknown_tenant_header_is_404(client):
     response = client.get("/__admin/world", headers={"X-Osigu-Mock-Tenant": "nope"})
-    assert response.status_code == 404 and response.json()["code"] == "MOCK-404-tenant-not-found"
+    assert error_of(response) == (404, "MOCK-404-tenant-not-found", [])
 
 
 def test_no_admin_removes_the_control_plane_and_its_contract():
     with CheckedClient(create_app(Settings(admin_enabled=False))) as client:
-        assert client.get("/__admin/world").status_code == 404
-        assert client.post("/__admin/reset").status_code == 404
+        assert error_of(client.get("/__admin/world")) == (404, "MOCK-404-route-not-found", [])
+        assert error_of(client.post("/__admin/reset")) == (404, "MOCK-404-route-not-found", [])
         paths = client.get("/openapi.json").json()["paths"]
         assert not [p for p in paths if p.startswith("/__admin")]
         assert "/v1/oauth/token" in paths
@@ -208,10 +210,8 @@ def test_no_admin_removes_the_control_plane_and_its_contract():
 
 def test_admin_token_protects_the_control_plane():
     with CheckedClient(create_app(Settings(admin_token="s3cret"))) as client:
-        assert client.get("/__admin/world").status_code == 401
-        assert (
-            client.get("/__admin/world", headers={"Authorization": "Bearer wrong"}).json()["code"]
-            == "MOCK-401-admin-token"
-        )
+        assert error_of(client.get("/__admin/world")) == (401, "MOCK-401-admin-token", [])
+        wrong = client.get("/__admin/world", headers={"Authorization": "Bearer wrong"})
+        assert error_of(wrong) == (401, "MOCK-401-admin-token", [])
         assert client.get("/__admin/world", headers={"Authorization": "Bearer s3cret"}).status_code == 200
         assert client.get("/healthz").status_code == 200

@@ -1,88 +1,123 @@
-"""The bearer-token guard every API route goes through, exercised over HTTP.
-
-No scope-protected operation ships before the sponsor world, so this mounts probe routes built with
-the same route builder (``api_route``) on the real app's sandbox.
-"""
+"""The bearer-token guard on the real app's protected routes: every token error code, its status and its
+``WWW-Authenticate`` challenge (RFC 6750), and the scope table (contracts/README.md, "Auth")."""
 
 from __future__ import annotations
 
-import pytest
-from starlette.applications import Starlette
-from starlette.middleware import Middleware
-from starlette.testclient import TestClient
+import base64
 
-from mock_server.api.http import api_route, render
-from mock_server.app import _api_error
-from mock_server.core.errors import ApiError
-from mock_server.middleware import RequestContextMiddleware
-from mock_server.sandbox import Sandbox
-from mock_server.settings import Settings
+import pytest
+
 from tests.support.clients import DEMO_SECRETS
 
-
-async def whoami(request, principal):
-    return render({"provider_slug": principal.provider_slug, "client_id": principal.client_id})
-
-
-@pytest.fixture
-def probe():
-    settings = Settings(frozen_clock=True)
-    sandbox = Sandbox(settings)
-    app = Starlette(
-        routes=[api_route("/arc/v1/probe", get=whoami, post=whoami), api_route("/webhooks/v1/probe", get=whoami)],
-        middleware=[Middleware(RequestContextMiddleware, sandbox=sandbox, settings=settings)],
-        exception_handlers={ApiError: _api_error},
-    )
-    with TestClient(app) as client:
-        client.sandbox = sandbox
-        yield client
+# One protected route per scope it needs (no /dispensing route is served yet).
+ROUTES = [
+    ("GET", "/v1/sponsors", "arc:read"),
+    ("POST", "/arc/v1/authorization-requests", "arc:write"),
+    ("GET", "/ehr/v1/patients", "ehr:read"),
+    ("POST", "/ehr/v1/patients", "ehr:write"),
+    ("GET", "/webhooks/v1/subscriptions", "*"),
+]
+INVALID = 'Bearer error="invalid_token", error_description="Malformed or unknown access token"'
+MISSING = 'Bearer error="invalid_token", error_description="No access token was sent"'
+EXPIRED = 'Bearer error="invalid_token", error_description="The access token expired"'
 
 
-def bearer(probe, client_id, secret=None):
-    issued = probe.sandbox.issue_token(client_id, secret or DEMO_SECRETS[client_id], "client_credentials")
-    token = issued["access_token"]
+def refusal(response) -> tuple[int, str, list[str], str]:
+    body = response.json()
+    return response.status_code, body["code"], [e["path"] for e in body["errors"]], response.headers["www-authenticate"]
+
+
+def call(client, method: str, path: str, headers: dict | None = None):
+    return client.request(method, path, headers=headers or {}, json={} if method == "POST" else None)
+
+
+def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def test_provider_comes_from_the_token(probe):
-    response = probe.get("/arc/v1/probe", headers=bearer(probe, "demo-pharmacy"))
-    assert response.status_code == 200 and response.json()["provider_slug"] == "pharmacy-example"
+@pytest.mark.parametrize(("method", "path", "scope"), ROUTES, ids=[f"{m} {p}" for m, p, _ in ROUTES])
+def test_no_token_is_401_missing_token_with_its_challenge(client, method, path, scope):
+    assert refusal(call(client, method, path)) == (401, "MOCK-401-missing-token", [], MISSING)
 
 
 @pytest.mark.parametrize(
-    ("headers", "code"),
+    "authorization",
     [
-        ({}, "MOCK-401-missing-token"),
-        ({"Authorization": "Bearer"}, "MOCK-401-invalid-token"),
-        ({"Authorization": "Basic ZGVtbzp4"}, "MOCK-401-invalid-token"),
-        ({"Authorization": "Bearer eyJhbGciOiJSUzI1NiJ9.e30.c2ln"}, "MOCK-401-invalid-token"),
+        "Bearer",
+        "Token abc",
+        "Basic " + base64.b64encode(b"demo-clinic:demo-clinic-secret").decode(),
+        "Bearer not-a-token",
+        "Bearer eyJhbGciOiJSUzI1NiJ9.eyJjbGllbnRfaWQiOiJkZW1vLWNsaW5pYyJ9.c2lnbmF0dXJl",
     ],
+    ids=["no-value", "other-scheme", "basic-credentials", "not-a-jwt", "forged-jwt"],
 )
-def test_missing_malformed_or_unknown_token_is_401(probe, headers, code):
-    response = probe.get("/arc/v1/probe", headers=headers)
-    assert response.status_code == 401 and response.json()["code"] == code
-    assert response.headers["www-authenticate"].startswith("Bearer")
+@pytest.mark.parametrize(("method", "path", "scope"), ROUTES, ids=[f"{m} {p}" for m, p, _ in ROUTES])
+def test_a_malformed_or_unknown_token_is_401_invalid_token_with_its_challenge(
+    client, method, path, scope, authorization
+):
+    response = call(client, method, path, {"Authorization": authorization})
+    assert refusal(response) == (401, "MOCK-401-invalid-token", [], INVALID)
 
 
-def test_expired_token_is_401_after_the_clock_passes_exp(probe):
-    headers = bearer(probe, "demo-clinic")
-    probe.sandbox.ledger().clock.advance(3600)
-    assert probe.get("/arc/v1/probe", headers=headers).status_code == 401
+@pytest.mark.parametrize(("method", "path", "scope"), ROUTES, ids=[f"{m} {p}" for m, p, _ in ROUTES])
+def test_a_token_past_its_exp_on_the_mock_clock_is_401_token_expired(client, method, path, scope):
+    token = client.token("demo-clinic")
+    client.post("/__admin/clock/advance", json={"seconds": 3599})
+    assert call(client, method, path, bearer(token)).status_code != 401
+    client.post("/__admin/clock/advance", json={"seconds": 1})  # exp: the tenant forgets the token now
+    assert refusal(call(client, method, path, bearer(token))) == (401, "MOCK-401-token-expired", [], EXPIRED)
+    client.post("/__admin/clock/advance", json={"seconds": 86400})  # and still a day later
+    assert refusal(call(client, method, path, bearer(token)))[1] == "MOCK-401-token-expired"
 
 
-def test_token_without_the_scope_is_403(probe):
-    headers = bearer(probe, "demo-readonly")  # ehr:read only
-    response = probe.get("/arc/v1/probe", headers=headers)
-    assert response.status_code == 403
-    assert response.json()["code"] == "MOCK-403-insufficient-scope"
+def test_a_revoked_token_is_401_invalid_token(client):
+    token = client.token("demo-clinic")
+    client.post("/__admin/reset?everything=true")
+    assert refusal(call(client, "GET", "/v1/sponsors", bearer(token))) == (401, "MOCK-401-invalid-token", [], INVALID)
 
 
-def test_reads_need_read_and_writes_need_write(probe):
-    client = probe.sandbox.create_client("default", "clinic-example", "arc:read")
-    headers = bearer(probe, client.client_id, client.client_secret)
-    assert probe.get("/arc/v1/probe", headers=headers).status_code == 200
-    assert probe.post("/arc/v1/probe", headers=headers).status_code == 403
+@pytest.mark.parametrize(
+    ("method", "path", "scope"), [r for r in ROUTES if not r[2].startswith("ehr")], ids=lambda v: str(v)
+)
+def test_a_token_without_the_scope_is_403_with_an_insufficient_scope_challenge(client, method, path, scope):
+    readonly = bearer(client.token("demo-readonly"))  # ehr:read only
+    response = call(client, method, path, readonly)
+    if scope == "*":  # webhooks accept a token of any scope
+        assert response.status_code == 200
+        return
+    status, code, paths, challenge = refusal(response)
+    assert (status, code, paths) == (403, "MOCK-403-insufficient-scope", [])
+    assert challenge == f'Bearer error="insufficient_scope", scope="{scope}"'
+    assert scope in response.json()["message"] and "ehr:read" in response.json()["message"]
 
 
-def test_webhook_routes_accept_any_scope(probe):
-    assert probe.get("/webhooks/v1/probe", headers=bearer(probe, "demo-readonly")).status_code == 200
+def test_reads_need_the_read_scope_and_writes_the_write_scope(client):
+    created = client.post(
+        "/__admin/clients", json={"provider_slug": "doctors-office-example", "scope": "ehr:write"}
+    ).json()
+    writer = bearer(client.token(created["client_id"], created["client_secret"]))
+    read = call(client, "GET", "/ehr/v1/patients", writer)
+    assert refusal(read)[:2] == (403, "MOCK-403-insufficient-scope") and 'scope="ehr:read"' in refusal(read)[3]
+    assert call(client, "POST", "/ehr/v1/patients", writer).status_code == 422  # past the guard: the body
+
+
+def test_the_provider_comes_from_the_token_not_from_the_request(client):
+    for client_id in ("demo-clinic", "demo-pharmacy"):
+        headers = {**bearer(client.token(client_id)), "X-Provider-Slug": "someone-else"}
+        client.post(
+            "/webhooks/v1/subscriptions",
+            json={"url": f"http://127.0.0.1:9/{client_id}", "event_types": ["*"]},
+            headers=headers,
+        )
+    clinic = client.get("/webhooks/v1/subscriptions", headers=bearer(client.token("demo-clinic"))).json()
+    assert [s["url"] for s in clinic["content"]] == ["http://127.0.0.1:9/demo-clinic"]
+    journal = client.get("/__admin/journal?path=/webhooks/v1/subscriptions").json()["content"]
+    assert {(e["client_id"], e["provider_slug"]) for e in journal} >= {
+        ("demo-clinic", "clinic-example"),
+        ("demo-pharmacy", "pharmacy-example"),
+    }
+
+
+def test_the_demo_secrets_the_tests_use_are_the_worlds(client):
+    world = {c["client_id"]: c["client_secret"] for c in client.get("/__admin/world").json()["clients"]}
+    assert {k: world[k] for k in DEMO_SECRETS} == DEMO_SECRETS

@@ -8,6 +8,12 @@ def auth(client):
     return client.bearer("demo-clinic")
 
 
+def error_of(response) -> tuple[int, str, list[str]]:
+    """An error response as (status, code, its errors' paths sorted): the order of errors[] is not in the contract."""
+    body = response.json()
+    return response.status_code, body["code"], sorted(e["path"] for e in body["errors"])
+
+
 def all_items(client, path, auth):
     items, page = [], 0
     while True:
@@ -57,7 +63,8 @@ def test_guide_product_type_names_are_accepted_with_a_warning(client, auth):
     response = client.get("/arc/v1/products?product_type=LAB", headers=auth)
     assert response.headers["osigu-mock-warning"].startswith("product_type LAB accepted as LABORATORY")
     assert {p["product_type"] for p in response.json()["content"]} == {"LABORATORY"}
-    assert client.get("/arc/v1/products?product_type=", headers=auth).status_code == 400
+    empty = client.get("/arc/v1/products?product_type=", headers=auth)
+    assert error_of(empty) == (400, "MOCK-400-invalid-parameter", ["product_type"])
 
 
 def test_provider_products_are_a_subset_including_the_documentation_examples(client, auth):
@@ -82,14 +89,24 @@ def test_register_list_and_remove_a_product(client, auth):
     assert response.status_code == 201
     assert response.json() == {"product_code": code, "registered_at": "2026-06-25T18:00:00.000Z"}
     assert code in {p["product_code"] for p in all_items(client, f"/arc/v1/providers/products?query={code}", auth)}
-    assert client.post("/arc/v1/providers/products", json={"product_code": code}, headers=auth).status_code == 409
+    again = client.post("/arc/v1/providers/products", json={"product_code": code}, headers=auth)
+    # its errors[] path is pinned by test_registering_a_product_twice_is_409_naming_the_product_code
+    assert error_of(again)[:2] == (409, "MOCK-409-product-already-registered")
     assert client.delete(f"/arc/v1/providers/products/{code}", headers=auth).status_code == 204
-    assert client.delete(f"/arc/v1/providers/products/{code}", headers=auth).status_code == 404
+    gone = client.delete(f"/arc/v1/providers/products/{code}", headers=auth)
+    assert error_of(gone) == (404, "MOCK-404-product-not-registered", [])
+
+
+def test_registering_a_product_twice_is_409_naming_the_product_code(client, auth):
+    code = unregistered_code(client, auth)
+    assert client.post("/arc/v1/providers/products", json={"product_code": code}, headers=auth).status_code == 201
+    again = client.post("/arc/v1/providers/products", json={"product_code": code}, headers=auth)
+    assert error_of(again) == (409, "MOCK-409-product-already-registered", ["product_code"])
 
 
 def test_registering_an_unknown_product_is_422(client, auth):
     response = client.post("/arc/v1/providers/products", json={"product_code": "NOPE-1"}, headers=auth)
-    assert response.status_code == 422 and response.json()["code"] == "MOCK-422-unknown-product"
+    assert error_of(response) == (422, "MOCK-422-unknown-product", ["product_code"])
 
 
 def test_registrations_belong_to_one_provider(client, auth):
@@ -102,9 +119,7 @@ def test_registrations_belong_to_one_provider(client, auth):
 
 
 def test_registration_needs_arc_write(client):
-    assert (
-        client.post(
-            "/arc/v1/providers/products", json={"product_code": "MED-042"}, headers=client.bearer("demo-readonly")
-        ).status_code
-        == 403
+    response = client.post(
+        "/arc/v1/providers/products", json={"product_code": "MED-042"}, headers=client.bearer("demo-readonly")
     )
+    assert error_of(response) == (403, "MOCK-403-insufficient-scope", [])

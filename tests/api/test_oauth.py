@@ -7,6 +7,12 @@ CREDS = ("demo-clinic", "demo-clinic-secret")
 FORM = {"grant_type": "client_credentials"}
 
 
+def error_of(response) -> tuple[int, str, list[str]]:
+    """An error response as (status, code, its errors' paths sorted): the order of errors[] is not in the contract."""
+    body = response.json()
+    return response.status_code, body["code"], sorted(e["path"] for e in body["errors"])
+
+
 def test_token_from_basic_credentials_and_a_form_body(client):
     response = client.post("/v1/oauth/token", auth=CREDS, data=FORM)
     assert response.status_code == 200
@@ -36,34 +42,31 @@ def test_read_only_client_gets_only_its_scope(client):
 )
 def test_bad_client_is_401_with_a_basic_challenge(client, auth):
     response = client.post("/v1/oauth/token", auth=auth, data=FORM)
-    assert response.status_code == 401
-    assert response.json()["code"] == "MOCK-401-invalid-client"
+    assert error_of(response) == (401, "MOCK-401-invalid-client", [])
     assert response.headers["www-authenticate"].startswith("Basic")
 
 
 def test_credentials_in_the_body_instead_of_basic_are_401(client):
     response = client.post("/v1/oauth/token", data={**FORM, "client_id": CREDS[0], "client_secret": CREDS[1]})
-    assert response.status_code == 401
+    assert error_of(response) == (401, "MOCK-401-invalid-client", [])
 
 
 @pytest.mark.parametrize("data", [{"grant_type": "password"}, {}], ids=["wrong-grant", "missing-grant"])
 def test_bad_grant_is_400(client, data):
     response = client.post("/v1/oauth/token", auth=CREDS, data=data)
-    assert response.status_code == 400
-    assert response.json()["code"] == "MOCK-400-invalid-grant-type"
+    assert error_of(response) == (400, "MOCK-400-invalid-grant-type", ["grant_type"])
 
 
 def test_json_body_is_415(client):
     response = client.post("/v1/oauth/token", auth=CREDS, json=FORM)
-    assert response.status_code == 415
+    assert error_of(response) == (415, "MOCK-415-unsupported-media-type", [])
 
 
 def test_eleventh_token_request_in_a_minute_is_429_with_retry_after(client):
     for _ in range(10):
         assert client.post("/v1/oauth/token", auth=CREDS, data=FORM).status_code == 200
     response = client.post("/v1/oauth/token", auth=CREDS, data=FORM)
-    assert response.status_code == 429
-    assert response.json()["code"] == "MOCK-429-token-rate-limited"
+    assert error_of(response) == (429, "MOCK-429-token-rate-limited", [])
     assert response.headers["retry-after"] == "60"
     client.post("/__admin/clock/advance", json={"seconds": 60})
     assert client.post("/v1/oauth/token", auth=CREDS, data=FORM).status_code == 200

@@ -46,6 +46,12 @@ def auth(client):
     return client.bearer("demo-clinic")
 
 
+def error_of(response) -> tuple[int, str, list[str]]:
+    """An error response as (status, code, its errors' paths sorted): the order of errors[] is not in the contract."""
+    body = response.json()
+    return response.status_code, body["code"], sorted(e["path"] for e in body["errors"])
+
+
 def now_of(client) -> float:
     return parse_instant(client.get("/__admin/clock").json()["now"])
 
@@ -91,8 +97,8 @@ def test_strict_mode_refuses_the_guide_body():
     with CheckedClient(create_app(Settings(strict=True, frozen_clock=True))) as strict:
         auth = strict.bearer()
         response = strict.post(REQUESTS, json=guide_body(), headers=auth)
-        assert response.status_code == 422
-        assert {e["path"] for e in response.json()["errors"]} >= {"diagnosis_code"}
+        # both of the guide's leniencies are refused: diagnosis_code and the MEDICATION product type
+        assert error_of(response) == (422, "MOCK-422-validation-failed", ["diagnosis_code", "products[0].product_type"])
         assert strict.post(REQUESTS, json=schema_body(), headers=auth).status_code == 201
 
 
@@ -100,9 +106,7 @@ def test_a_product_the_provider_has_not_registered_is_071_104(client, auth, sand
     registered = sandbox.ledger().area(Registrations).by_provider["clinic-example"]
     code = next(c for c in sandbox.world.products if c.startswith("MED-SBX") and c not in registered)
     response = client.post(REQUESTS, json=schema_body(products=[{"product_code": code, "quantity": 1}]), headers=auth)
-    assert response.status_code == 422
-    body = response.json()
-    assert body["code"] == "071-104" and body["errors"][0]["path"] == "products[0].product_code"
+    assert error_of(response) == (422, "071-104", ["products[0].product_code"])
 
 
 @pytest.mark.parametrize(
@@ -125,39 +129,40 @@ def test_a_product_the_provider_has_not_registered_is_071_104(client, auth, sand
 )
 def test_bad_requests_are_422_naming_the_field(client, auth, change, path):
     response = client.post(REQUESTS, json={**schema_body(), **change}, headers=auth)
-    assert response.status_code == 422, response.text
-    assert path in [e["path"] for e in response.json()["errors"]]
+    assert error_of(response) == (422, "MOCK-422-validation-failed", [path]), response.text
 
 
 def test_a_product_type_the_sponsor_does_not_cover_is_422(client, auth):
     body = schema_body(1000013, "mutua-sandbox-es", products=[{"product_code": "CONS-GEN", "quantity": 1}])
     response = client.post(REQUESTS, json=body, headers=auth)
-    assert response.status_code == 422 and "does not cover" in response.json()["errors"][0]["message"]
+    assert error_of(response) == (422, "MOCK-422-validation-failed", ["products[0].product_type"])
+    assert "does not cover" in response.json()["errors"][0]["message"]
 
 
 def test_inactive_coverage_is_422(client, auth):
     response = client.post(REQUESTS, json=guide_body(INACTIVE), headers=auth)
-    assert response.status_code == 422 and response.json()["code"] == "MOCK-422-coverage-inactive"
+    assert error_of(response) == (422, "MOCK-422-coverage-inactive", ["beneficiary_id"])
 
 
 def test_the_sponsors_required_fields_and_authorization_types_are_enforced(client, auth):
     body = schema_body(BIOMETRIC_GT, "demo-insurer")
     response = client.post(REQUESTS, json=body, headers=auth)
-    assert {e["path"] for e in response.json()["errors"]} == {
-        "professional_license_number",
-        "service_type_code",
-        "authorization_type",
-    }
+    assert error_of(response) == (
+        422,
+        "MOCK-422-validation-failed",
+        ["authorization_type", "professional_license_number", "service_type_code"],
+    )
     wrong = {
         **body,
         "professional_license_number": "GT-1",
         "service_type_code": "SPA",
         "authorization_type": "MEDICAL_INDICATION",
     }
-    assert {e["path"] for e in client.post(REQUESTS, json=wrong, headers=auth).json()["errors"]} == {
-        "service_type_code",
-        "authorization_type",
-    }
+    assert error_of(client.post(REQUESTS, json=wrong, headers=auth)) == (
+        422,
+        "MOCK-422-validation-failed",
+        ["authorization_type", "service_type_code"],
+    )
     right = {**wrong, "service_type_code": "OUTPATIENT", "authorization_type": "PRESCRIPTION"}
     assert client.post(REQUESTS, json=right, headers=auth).status_code == 201
 
@@ -180,52 +185,45 @@ def test_indications_by_json_and_multipart_keep_metadata_and_sha256(client, auth
 
 
 @pytest.mark.parametrize(
-    ("content", "status"),
-    [(b"plain text, not a document", 415), (b"%PDF-" + b"x" * (5 * 1024 * 1024), 413)],
+    ("content", "status", "code"),
+    [
+        (b"plain text, not a document", 415, "MOCK-415-unsupported-media-type"),
+        (b"%PDF-" + b"x" * (5 * 1024 * 1024), 413, "MOCK-413-payload-too-large"),
+    ],
     ids=["not-pdf-png-or-jpeg", "over-5-mib"],
 )
-def test_indication_format_and_size(client, auth, content, status):
+def test_indication_format_and_size(client, auth, content, status, code):
     created = initiate(client, auth, guide_body())
     response = client.post(
         f"{REQUESTS}/{created['id']}/indications",
         headers=auth,
         json={"document_type": "MEDICAL_INDICATION", "content_base64": base64.b64encode(content).decode()},
     )
-    assert response.status_code == status
+    assert error_of(response) == (status, code, ["content_base64"])
 
 
 def test_indication_errors(client, auth):
     created = initiate(client, auth, guide_body())
     url = f"{REQUESTS}/{created['id']}/indications"
-    assert (
-        client.post(
-            url, json={"document_type": "MEDICAL_INDICATION", "content_base64": "@@@"}, headers=auth
-        ).status_code
-        == 422
+    not_base64 = client.post(url, json={"document_type": "MEDICAL_INDICATION", "content_base64": "@@@"}, headers=auth)
+    assert error_of(not_base64) == (422, "MOCK-422-validation-failed", ["content_base64"])
+    selfie = client.post(url, json={"document_type": "SELFIE", "content_base64": "JVBERi0="}, headers=auth)
+    assert error_of(selfie) == (422, "MOCK-422-validation-failed", ["document_type"])
+    no_file = client.post(url, headers=auth, files={"other": ("x", b"y")}, data={"document_type": "LAB_ORDER"})
+    assert error_of(no_file) == (422, "MOCK-422-validation-failed", ["file"])
+    unknown = client.post(
+        f"{REQUESTS}/999999/indications",
+        json={"document_type": "OTHER", "content_base64": "JVBERi0="},
+        headers=auth,
     )
-    assert (
-        client.post(url, json={"document_type": "SELFIE", "content_base64": "JVBERi0="}, headers=auth).status_code
-        == 422
-    )
-    assert (
-        client.post(url, headers=auth, files={"other": ("x", b"y")}, data={"document_type": "LAB_ORDER"}).status_code
-        == 422
-    )
-    assert (
-        client.post(
-            f"{REQUESTS}/999999/indications",
-            json={"document_type": "OTHER", "content_base64": "JVBERi0="},
-            headers=auth,
-        ).status_code
-        == 404
-    )
+    assert error_of(unknown) == (404, "MOCK-404-authorization-request-not-found", [])
 
 
 # -- complete: the personas --------------------------------------------------------------------------
 def test_missing_documents_are_422_and_the_request_waits(client, auth):
     created = initiate(client, auth, guide_body())
     response = complete(client, auth, created["id"])
-    assert response.status_code == 422 and response.json()["code"] == "MOCK-422-documents-missing"
+    assert error_of(response) == (422, "MOCK-422-documents-missing", ["documents"])
     assert client.get(f"{REQUESTS}/{created['id']}", headers=auth).json()["status"] == "PENDING_INDICATION"
 
 
@@ -318,7 +316,7 @@ def test_manual_review_waits_for_the_admin_decision(client, auth, sandbox):
     assert approved["status"] == "READY" and approved["manually_approved"]
     assert len(events_of(sandbox, "authorization.created")) == 1
     again = client.post(f"/__admin/authorization-requests/{created['id']}/decision", json={"outcome": "APPROVED"})
-    assert again.status_code == 409
+    assert error_of(again) == (409, "MOCK-409-nothing-to-decide", [])
 
 
 def test_manual_review_rejected_voids_the_authorization(client, auth, sandbox):
@@ -373,7 +371,7 @@ def test_indications_after_complete_are_409(client, auth):
         headers=auth,
         json={"document_type": "OTHER", "content_base64": "JVBERi0="},
     )
-    assert response.status_code == 409
+    assert error_of(response) == (409, "MOCK-409-request-not-pending", [])
 
 
 def test_a_forced_next_outcome_applies_once(client, auth):
@@ -384,7 +382,8 @@ def test_a_forced_next_outcome_applies_once(client, auth):
     assert first["status"] == "REJECTED" and first["products"][0]["reason"] == "QA"
     second = complete(client, auth, ready_request(client, auth, schema_body())["id"]).json()
     assert second["status"] == "APPROVED"
-    assert client.post("/__admin/beneficiaries/5/next-outcome", json={"outcome": "APPROVED"}).status_code == 404
+    unknown = client.post("/__admin/beneficiaries/5/next-outcome", json={"outcome": "APPROVED"})
+    assert error_of(unknown) == (404, "MOCK-404-beneficiary-not-found", [])
 
 
 # -- OTP ---------------------------------------------------------------------------------------------
@@ -395,9 +394,9 @@ def otp_request(client, auth):
 def test_otp_persona_needs_an_otp_then_completes_with_the_token(client, auth, sandbox):
     created = otp_request(client, auth)
     refused = complete(client, auth, created["id"])
-    assert refused.status_code == 422
+    assert error_of(refused) == (422, "MOCK-422-verification-required", [])
     error = refused.json()
-    assert error["code"] == "MOCK-422-verification-required" and error["verification_required"] == "OTP"
+    assert error["verification_required"] == "OTP"
     assert error["challenge_url"].endswith(f"/challenges/{error['challenge_id']}")
     sent = client.post(
         "/otp/generate",
@@ -449,26 +448,30 @@ def test_an_otp_token_is_single_use_and_bound_to_beneficiary_and_sponsor(client,
         == 200
     )
     reused = complete(client, auth, second["id"], {"otp_verification_token": token["otp_verification_token"]})
-    assert reused.status_code == 422 and reused.json()["code"] == "MOCK-422-otp-token-invalid"
+    assert error_of(reused) == (422, "MOCK-422-otp-token-invalid", ["otp_verification_token"])
     other = client.post(
         "/otp/generate", json={"beneficiary_id": 1000012, "sponsor_slug": "sponsor-sandbox-do"}, headers=auth
     ).json()
     foreign = client.post("/otp/validate", json={"otp_id": other["otp_id"], "code": "123456"}, headers=auth).json()
     wrong_person = complete(client, auth, second["id"], {"otp_verification_token": foreign["otp_verification_token"]})
-    assert wrong_person.json()["code"] == "MOCK-422-otp-token-invalid"
+    assert error_of(wrong_person) == (422, "MOCK-422-otp-token-invalid", ["otp_verification_token"])
 
 
 def test_three_wrong_codes_lock_the_otp(client, auth):
     sent = client.post(
         "/otp/generate", json={"beneficiary_id": OTP_DO, "sponsor_slug": "sponsor-sandbox-do"}, headers=auth
     ).json()
-    codes = [
-        client.post("/otp/validate", json={"otp_id": sent["otp_id"], "code": "000000"}, headers=auth).json()["code"]
+    errors = [
+        error_of(client.post("/otp/validate", json={"otp_id": sent["otp_id"], "code": "000000"}, headers=auth))
         for _ in range(3)
     ]
-    assert codes == ["MOCK-422-otp-invalid", "MOCK-422-otp-invalid", "MOCK-422-otp-locked"]
+    assert errors == [
+        (422, "MOCK-422-otp-invalid", ["code"]),
+        (422, "MOCK-422-otp-invalid", ["code"]),
+        (422, "MOCK-422-otp-locked", []),
+    ]
     right = client.post("/otp/validate", json={"otp_id": sent["otp_id"], "code": "123456"}, headers=auth)
-    assert right.status_code == 422 and right.json()["code"] == "MOCK-422-otp-locked"
+    assert error_of(right) == (422, "MOCK-422-otp-locked", [])
 
 
 def test_an_otp_expires_after_300_seconds(client, auth):
@@ -477,7 +480,7 @@ def test_an_otp_expires_after_300_seconds(client, auth):
     ).json()
     client.post("/__admin/clock/advance", json={"seconds": 300})
     expired = client.post("/otp/validate", json={"otp_id": sent["otp_id"], "code": "123456"}, headers=client.bearer())
-    assert expired.status_code == 422 and expired.json()["code"] == "MOCK-422-otp-expired"
+    assert error_of(expired) == (422, "MOCK-422-otp-expired", [])
 
 
 def test_a_generated_beneficiary_gets_a_random_code_in_the_outbox(client, auth, sandbox):
@@ -500,13 +503,12 @@ def test_a_generated_beneficiary_gets_a_random_code_in_the_outbox(client, auth, 
 
 
 def test_otp_errors(client, auth):
-    assert client.post("/otp/validate", json={"otp_id": "otp_nope", "code": "1"}, headers=auth).status_code == 404
-    assert (
-        client.post(
-            "/otp/generate", json={"beneficiary_id": MARIA, "sponsor_slug": "sponsor-sandbox-do"}, headers=auth
-        ).status_code
-        == 422
+    unknown = client.post("/otp/validate", json={"otp_id": "otp_nope", "code": "1"}, headers=auth)
+    assert error_of(unknown) == (404, "MOCK-404-otp-not-found", [])
+    other_sponsors = client.post(
+        "/otp/generate", json={"beneficiary_id": MARIA, "sponsor_slug": "sponsor-sandbox-do"}, headers=auth
     )
+    assert error_of(other_sponsors) == (422, "MOCK-422-validation-failed", ["beneficiary_id"])
 
 
 def test_an_otp_code_in_external_verifications_also_completes(client, auth):
@@ -543,7 +545,7 @@ def test_biometric_persona_is_challenged_and_a_matching_reading_completes(client
     low = client.post(
         url, json={"type": "FINGERPRINT", "reading_base64": base64.b64encode(b"x" * 100).decode()}, headers=auth
     )
-    assert low.status_code == 422 and low.json()["code"] == "MOCK-422-biometric-low-quality"
+    assert error_of(low) == (422, "MOCK-422-biometric-low-quality", ["reading_base64"])
     miss = client.post(url, json={"type": "FINGERPRINT", "reading_base64": reading(b"NO_MATCH")}, headers=auth)
     assert miss.status_code == 201 and miss.json()["result"] == "NO_MATCH"
     again = complete(client, auth, created["id"]).json()
@@ -559,7 +561,8 @@ def test_a_challenge_can_be_decided_by_the_admin_plane(client, auth):
     challenge_id = complete(client, auth, created["id"]).json()["challenge_id"]
     decided = client.post(f"/__admin/challenges/{challenge_id}/decision", json={"outcome": "MATCH"})
     assert decided.status_code == 200 and decided.json()["status"] == "MATCH"
-    assert client.post(f"/__admin/challenges/{challenge_id}/decision", json={"outcome": "MATCH"}).status_code == 409
+    again = client.post(f"/__admin/challenges/{challenge_id}/decision", json={"outcome": "MATCH"})
+    assert error_of(again) == (409, "MOCK-409-challenge-decided", [])
     assert complete(client, auth, created["id"]).json()["status"] == "APPROVED"
 
 
@@ -569,7 +572,7 @@ def test_the_challenge_page_decides_by_hand(client, auth):
     page = client.post(f"/challenges/{challenge_id}", data={"outcome": "MATCH"})
     assert page.status_code == 200 and "MATCH" in page.text
     assert complete(client, auth, created["id"]).json()["status"] == "APPROVED"
-    assert client.get("/challenges/nope").status_code == 404
+    assert error_of(client.get("/challenges/nope")) == (404, "MOCK-404-challenge-not-found", [])
 
 
 def test_an_otp_challenge_decided_by_hand_counts_as_the_otp(client, auth):
@@ -600,16 +603,20 @@ def test_list_filter_and_get_authorizations(client, auth):
     assert client.get("/arc/v1/authorizations?status=CLAIMED", headers=auth).json()["content"] == []
     one = client.get(f"/arc/v1/authorizations/{drug['id']}", headers=auth).json()
     assert one["code"] == drug["code"] and one["products"][0]["product_code"] == "MED-042"
-    assert client.get("/arc/v1/authorizations?status=WHATEVER", headers=auth).status_code == 400
+    unknown_status = client.get("/arc/v1/authorizations?status=WHATEVER", headers=auth)
+    assert error_of(unknown_status) == (400, "MOCK-400-invalid-parameter", ["status"])
 
 
 def test_other_providers_see_nothing(client, auth):
     drug, _ = approved_authorizations(client, auth)
     pharmacy = client.bearer("demo-pharmacy")
-    assert client.get(f"/arc/v1/authorizations/{drug['id']}", headers=pharmacy).status_code == 404
-    assert client.get(f"{REQUESTS}/{drug['authorization_request_id']}", headers=pharmacy).status_code == 404
+    authorization = client.get(f"/arc/v1/authorizations/{drug['id']}", headers=pharmacy)
+    assert error_of(authorization) == (404, "MOCK-404-authorization-not-found", [])
+    request = client.get(f"{REQUESTS}/{drug['authorization_request_id']}", headers=pharmacy)
+    assert error_of(request) == (404, "MOCK-404-authorization-request-not-found", [])
     assert client.get("/arc/v1/authorizations", headers=pharmacy).json()["content"] == []
-    assert client.post(f"/arc/v1/authorizations/{drug['id']}/void", headers=pharmacy).status_code == 404
+    void = client.post(f"/arc/v1/authorizations/{drug['id']}/void", headers=pharmacy)
+    assert error_of(void) == (404, "MOCK-404-authorization-not-found", [])
 
 
 def test_void_an_authorization(client, auth, sandbox):
@@ -623,7 +630,7 @@ def test_void_an_authorization(client, auth, sandbox):
     [event] = events_of(sandbox, "authorization.voided")
     assert event.data["voided_by"] == "PROVIDER" and event.data["reason"] == "Error de digitación"
     again = client.post(f"/arc/v1/authorizations/{drug['id']}/void", headers=auth)
-    assert again.status_code == 422 and again.json()["code"] == "MOCK-422-authorization-not-voidable"
+    assert error_of(again) == (422, "MOCK-422-authorization-not-voidable", [])
 
 
 def test_authorizations_expire_on_the_clock(client, auth, sandbox):
@@ -657,7 +664,7 @@ def test_a_sponsor_update_changes_lines_and_emits_authorization_updated(client, 
     bad = client.post(
         f"/__admin/authorizations/{drug['id']}/sponsor-update", json={"products": [{"authorization_product_id": 1}]}
     )
-    assert bad.status_code == 422
+    assert error_of(bad) == (422, "MOCK-422-validation-failed", ["products[0].authorization_product_id"])
 
 
 def test_explain_a_code(client, auth):

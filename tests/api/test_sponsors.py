@@ -6,6 +6,12 @@ MARIA = {"document_type": "CC", "document_number": "1000000001"}
 SEARCH = "/v1/sponsors/sponsor-sandbox/search"
 
 
+def error_of(response) -> tuple[int, str, list[str]]:
+    """An error response as (status, code, its errors' paths sorted): the order of errors[] is not in the contract."""
+    body = response.json()
+    return response.status_code, body["code"], sorted(e["path"] for e in body["errors"])
+
+
 def cc(number: str, kind: str = "CC") -> dict:
     return {"document_type": kind, "document_number": number}
 
@@ -28,10 +34,11 @@ def test_lists_the_five_affiliated_sponsors(client, auth):
 
 
 def test_sponsor_endpoints_need_arc_scopes(client):
-    assert client.get("/v1/sponsors").status_code == 401
+    assert error_of(client.get("/v1/sponsors")) == (401, "MOCK-401-missing-token", [])
     readonly = client.bearer("demo-readonly")
-    assert client.get("/v1/sponsors", headers=readonly).status_code == 403
-    assert client.post("/v1/sponsors/sponsor-sandbox/search", json=MARIA, headers=readonly).status_code == 403
+    assert error_of(client.get("/v1/sponsors", headers=readonly)) == (403, "MOCK-403-insufficient-scope", [])
+    search = client.post("/v1/sponsors/sponsor-sandbox/search", json=MARIA, headers=readonly)
+    assert error_of(search) == (403, "MOCK-403-insufficient-scope", [])
 
 
 def test_forms_differ_per_sponsor(client, auth):
@@ -43,7 +50,7 @@ def test_forms_differ_per_sponsor(client, auth):
     member = client.get("/v1/sponsors/demo-insurer/forms", headers=auth).json()
     assert [f["form_slug"] for f in member] == ["member-id"]
     assert [f["slug"] for f in member[0]["fields"]] == ["member_id"]
-    assert client.get("/v1/sponsors/nobody/forms", headers=auth).status_code == 404
+    assert error_of(client.get("/v1/sponsors/nobody/forms", headers=auth)) == (404, "MOCK-404-sponsor-not-found", [])
 
 
 def test_search_finds_the_documentation_example(client, auth):
@@ -76,28 +83,26 @@ def test_a_dependant_has_no_dependants_of_its_own(client, auth):
 )
 def test_malformed_document_number_is_422(client, auth, body):
     response = client.post("/v1/sponsors/sponsor-sandbox/search", json=body, headers=auth)
-    assert response.status_code == 422
-    assert response.json()["errors"][0]["path"] == "document_number"
+    assert error_of(response) == (422, "MOCK-422-validation-failed", ["document_number"])
 
 
 def test_unknown_document_type_is_422(client, auth):
     response = client.post(
         "/v1/sponsors/sponsor-sandbox/search", json={"document_type": "XX", "document_number": "123456"}, headers=auth
     )
-    assert response.status_code == 422 and response.json()["errors"][0]["path"] == "document_type"
+    assert error_of(response) == (422, "MOCK-422-validation-failed", ["document_type"])
 
 
 def test_fields_of_no_form_are_422_naming_what_is_missing(client, auth):
     response = client.post("/v1/sponsors/sponsor-sandbox/search", json={"member_id": "SS-1000001"}, headers=auth)
-    assert response.status_code == 422
-    assert {e["path"] for e in response.json()["errors"]} == {"document_type", "document_number"}
+    assert error_of(response) == (422, "MOCK-422-validation-failed", ["document_number", "document_type"])
 
 
 def test_non_string_field_is_422(client, auth):
     response = client.post(
         "/v1/sponsors/sponsor-sandbox/search", json={"document_type": "CC", "document_number": 1000000001}, headers=auth
     )
-    assert response.status_code == 422
+    assert error_of(response) == (422, "MOCK-422-validation-failed", ["document_number"])
 
 
 def test_nobody_found_is_404(client, auth):
@@ -106,7 +111,7 @@ def test_nobody_found_is_404(client, auth):
         json={"document_type": "CC", "document_number": "999999999"},
         headers=auth,
     )
-    assert response.status_code == 404 and response.json()["code"] == "MOCK-404-beneficiary-not-found"
+    assert error_of(response) == (404, "MOCK-404-beneficiary-not-found", [])
 
 
 def test_inactive_coverage_is_found_with_active_false(client, auth):
@@ -153,14 +158,16 @@ def test_each_sponsor_searches_with_its_own_form(client, auth, sponsor, body, be
     ],
 )
 def test_check_digits_and_letters_are_verified(client, auth, sponsor, body):
-    assert client.post(f"/v1/sponsors/{sponsor}/search", json=body, headers=auth).status_code == 422
+    response = client.post(f"/v1/sponsors/{sponsor}/search", json=body, headers=auth)
+    assert error_of(response) == (422, "MOCK-422-validation-failed", ["document_number"])
 
 
 def test_a_beneficiary_of_another_sponsor_is_not_found(client, auth):
     response = client.post("/v1/sponsors/sponsor-sandbox/search", json={"member_id": "DI-1000008"}, headers=auth)
-    assert response.status_code == 422  # sponsor-sandbox has no member-id form
+    # sponsor-sandbox has no member-id form: its national-id form's fields are missing
+    assert error_of(response) == (422, "MOCK-422-validation-failed", ["document_number", "document_type"])
     response = client.post("/v1/sponsors/sponsor-sandbox-do/search", json={"member_id": "DI-1000008"}, headers=auth)
-    assert response.status_code == 404
+    assert error_of(response) == (404, "MOCK-404-beneficiary-not-found", [])
 
 
 def test_dependants_are_the_family_group(client, auth):
@@ -178,16 +185,19 @@ def test_dependants_are_the_family_group(client, auth):
 
 
 @pytest.mark.parametrize(
-    ("path", "status"),
+    ("path", "error"),
     [
-        ("/v1/sponsors/sponsor-sandbox/beneficiaries/abc/dependants", 400),
-        ("/v1/sponsors/sponsor-sandbox/beneficiaries/99/dependants", 404),
-        ("/v1/sponsors/demo-insurer/beneficiaries/1000001/dependants", 404),
-        ("/v1/sponsors/nobody/beneficiaries/1000001/dependants", 404),
+        (
+            "/v1/sponsors/sponsor-sandbox/beneficiaries/abc/dependants",
+            (400, "MOCK-400-invalid-parameter", ["beneficiary_id"]),
+        ),
+        ("/v1/sponsors/sponsor-sandbox/beneficiaries/99/dependants", (404, "MOCK-404-beneficiary-not-found", [])),
+        ("/v1/sponsors/demo-insurer/beneficiaries/1000001/dependants", (404, "MOCK-404-beneficiary-not-found", [])),
+        ("/v1/sponsors/nobody/beneficiaries/1000001/dependants", (404, "MOCK-404-sponsor-not-found", [])),
     ],
 )
-def test_dependants_of_unknown_or_foreign_beneficiaries(client, auth, path, status):
-    assert client.get(path, headers=auth).status_code == status
+def test_dependants_of_unknown_or_foreign_beneficiaries(client, auth, path, error):
+    assert error_of(client.get(path, headers=auth)) == error
 
 
 def config(client, auth, sponsor, product_type=None, **kwargs):
@@ -240,13 +250,15 @@ def test_strict_mode_refuses_guide_product_types():
 
     with CheckedClient(create_app(Settings(strict=True))) as strict:
         auth = strict.bearer()
-        assert config(strict, auth, "sponsor-sandbox", "MEDICATION").status_code == 400
+        refused = config(strict, auth, "sponsor-sandbox", "MEDICATION")
+        assert error_of(refused) == (400, "MOCK-400-invalid-parameter", ["product_type"])
         assert config(strict, auth, "sponsor-sandbox", "DRUG").status_code == 200
 
 
 def test_configuration_errors(client, auth):
-    assert config(client, auth, "nobody", "DRUG").status_code == 404
-    assert config(client, auth, "sponsor-sandbox", "TOYS").status_code == 400
+    assert error_of(config(client, auth, "nobody", "DRUG")) == (404, "MOCK-404-sponsor-not-found", [])
+    toys = config(client, auth, "sponsor-sandbox", "TOYS")
+    assert error_of(toys) == (400, "MOCK-400-invalid-parameter", ["product_type"])
 
 
 def test_no_sponsor_slug_is_written_into_the_code():

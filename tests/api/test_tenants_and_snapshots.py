@@ -76,8 +76,11 @@ def test_each_tenant_has_its_own_clock(client):
 
 def test_a_tenant_id_cannot_be_taken_twice(client):
     assert client.post("/__admin/tenants", json={"tenant_id": "dup"}).status_code == 201
-    assert client.post("/__admin/tenants", json={"tenant_id": "dup"}).status_code == 409
-    assert client.post("/__admin/tenants", json={"tenant_id": "bad id!"}).status_code == 422
+    taken = client.post("/__admin/tenants", json={"tenant_id": "dup"}).json()
+    assert (taken["code"], [e["path"] for e in taken["errors"]]) == ("MOCK-409-tenant-exists", ["tenant_id"])
+    bad = client.post("/__admin/tenants", json={"tenant_id": "bad id!"})
+    assert (bad.status_code, bad.json()["code"]) == (422, "MOCK-422-validation-failed")
+    assert [e["path"] for e in bad.json()["errors"]] == ["tenant_id"]
 
 
 def test_snapshot_round_trip_restores_registrations_tokens_and_clock(client):
@@ -97,13 +100,30 @@ def test_snapshot_round_trip_restores_registrations_tokens_and_clock(client):
     assert client.get("/__admin/snapshot").json()["registrations"] == snapshot["registrations"]
 
 
-def test_snapshot_is_stable_and_ids_continue_after_a_restore(client, sandbox):
+def test_a_snapshot_exports_again_as_it_was_imported(client):
     snapshot = client.get("/__admin/snapshot").json()
     client.post("/__admin/snapshot", json=snapshot)
     again = client.get("/__admin/snapshot").json()
     assert {k: v for k, v in again.items() if k != "exported_at"} == {
         k: v for k, v in snapshot.items() if k != "exported_at"
     }
+
+
+def test_a_restore_onto_changed_state_drops_the_change_and_ids_follow_the_restored_ones(client):
+    clinic = client.bearer("demo-clinic")
+    kept = ready_request(client, clinic, schema_body())
+    snapshot = client.get("/__admin/snapshot").json()
+    # changed after the export: two more requests and a removed registration
+    dropped = [ready_request(client, clinic, schema_body())["id"] for _ in range(2)]
+    client.delete("/arc/v1/providers/products/LAB-HEMO", headers=clinic)
+    assert client.post("/__admin/snapshot", json=snapshot).status_code == 200
+    for request_id in dropped:
+        gone = client.get(f"/arc/v1/authorization-requests/{request_id}", headers=clinic)
+        assert (gone.status_code, gone.json()["code"]) == (404, "MOCK-404-authorization-request-not-found")
+    assert client.get("/arc/v1/providers/products?query=LAB-HEMO", headers=clinic).json()["content"]
+    # the next request takes the id after the restored one, which the discarded change had used
+    following = ready_request(client, clinic, schema_body())
+    assert following["id"] == kept["id"] + 1 == dropped[0]
 
 
 @pytest.mark.parametrize(

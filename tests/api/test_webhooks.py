@@ -19,6 +19,12 @@ from tests.support.receiver import Receiver
 SUBSCRIPTIONS = "/webhooks/v1/subscriptions"
 
 
+def error_of(response) -> tuple[int, str, list[str]]:
+    """An error response as (status, code, its errors' paths sorted): the order of errors[] is not in the contract."""
+    body = response.json()
+    return response.status_code, body["code"], sorted(e["path"] for e in body["errors"])
+
+
 @pytest.fixture
 def receiver():
     with Receiver() as r:
@@ -63,7 +69,8 @@ def test_create_list_and_delete_a_subscription(client, auth, receiver):
     assert created["signing_secret"].startswith("whsec_") and created["event_types"] == ["authorization.*"]
     assert [s["id"] for s in client.get(SUBSCRIPTIONS, headers=auth).json()["content"]] == [created["id"]]
     assert client.delete(f"{SUBSCRIPTIONS}/{created['id']}", headers=auth).status_code == 204
-    assert client.delete(f"{SUBSCRIPTIONS}/{created['id']}", headers=auth).status_code == 404
+    gone = client.delete(f"{SUBSCRIPTIONS}/{created['id']}", headers=auth)
+    assert error_of(gone) == (404, "MOCK-404-subscription-not-found", [])
     assert client.get(SUBSCRIPTIONS, headers=auth).json()["content"] == []
 
 
@@ -71,7 +78,8 @@ def test_subscriptions_belong_to_their_provider(client, auth, receiver):
     created = subscribe(client, auth, receiver.url)
     pharmacy = client.bearer("demo-pharmacy")
     assert client.get(SUBSCRIPTIONS, headers=pharmacy).json()["content"] == []
-    assert client.delete(f"{SUBSCRIPTIONS}/{created['id']}", headers=pharmacy).status_code == 404
+    foreign = client.delete(f"{SUBSCRIPTIONS}/{created['id']}", headers=pharmacy)
+    assert error_of(foreign) == (404, "MOCK-404-subscription-not-found", [])
 
 
 def test_any_scope_may_subscribe_but_a_token_is_needed(client, receiver):
@@ -80,7 +88,8 @@ def test_any_scope_may_subscribe_but_a_token_is_needed(client, receiver):
         client.post(SUBSCRIPTIONS, json={"url": receiver.url, "event_types": ["*"]}, headers=readonly).status_code
         == 201
     )
-    assert client.post(SUBSCRIPTIONS, json={"url": receiver.url, "event_types": ["*"]}).status_code == 401
+    anonymous = client.post(SUBSCRIPTIONS, json={"url": receiver.url, "event_types": ["*"]})
+    assert error_of(anonymous) == (401, "MOCK-401-missing-token", [])
 
 
 @pytest.mark.parametrize(
@@ -96,8 +105,7 @@ def test_any_scope_may_subscribe_but_a_token_is_needed(client, receiver):
 )
 def test_bad_subscriptions_are_422(client, auth, body, path):
     response = client.post(SUBSCRIPTIONS, json=body, headers=auth)
-    assert response.status_code == 422
-    assert [e["path"] for e in response.json()["errors"]] == [path]
+    assert error_of(response) == (422, "MOCK-422-validation-failed", [path])
 
 
 def test_https_can_be_required_and_hosts_allowed():
@@ -105,7 +113,8 @@ def test_https_can_be_required_and_hosts_allowed():
     with CheckedClient(create_app(settings)) as client:
         auth = client.bearer()
         plain = client.post(SUBSCRIPTIONS, json={"url": "http://hooks.example/x", "event_types": ["*"]}, headers=auth)
-        assert plain.status_code == 422 and "https" in plain.json()["errors"][0]["message"]
+        assert error_of(plain) == (422, "MOCK-422-validation-failed", ["url"])
+        assert "https" in plain.json()["errors"][0]["message"]
         secure = client.post(SUBSCRIPTIONS, json={"url": "https://hooks.example/x", "event_types": ["*"]}, headers=auth)
         assert secure.status_code == 201
 
@@ -170,7 +179,7 @@ def test_globs_choose_the_events_and_other_providers_events_stay_away(client, au
 )
 def test_triggering_an_unknown_event_or_provider_is_422(client, body, path):
     response = client.post("/__admin/events", json=body)
-    assert response.status_code == 422 and response.json()["errors"][0]["path"] == path
+    assert error_of(response) == (422, "MOCK-422-validation-failed", [path])
 
 
 # -- retries ---------------------------------------------------------------------------------------
@@ -261,7 +270,8 @@ def test_redeliver_attempts_again_now(client, auth, receiver):
     [delivery] = deliveries(client)
     assert len(delivery["attempts"]) == 2 and delivery["status"] == "DELIVERED"
     assert len(receiver.received) == 2 and receiver.received[0].body == receiver.received[1].body
-    assert client.post("/__admin/webhooks/deliveries/dlv_nope/redeliver").status_code == 404
+    unknown = client.post("/__admin/webhooks/deliveries/dlv_nope/redeliver")
+    assert error_of(unknown) == (404, "MOCK-404-delivery-not-found", [])
 
 
 def test_during_a_rotation_both_secrets_sign_until_the_old_one_retires(client, auth, receiver):
@@ -291,7 +301,8 @@ def test_during_a_rotation_both_secrets_sign_until_the_old_one_retires(client, a
 
 
 def test_rotating_an_unknown_subscription_is_404(client):
-    assert client.post("/__admin/webhooks/subscriptions/424242/rotate").status_code == 404
+    response = client.post("/__admin/webhooks/subscriptions/424242/rotate")
+    assert error_of(response) == (404, "MOCK-404-subscription-not-found", [])
 
 
 # -- slow receivers never hold anything up ---------------------------------------------------------

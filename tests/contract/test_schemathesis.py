@@ -15,6 +15,7 @@ from __future__ import annotations
 import collections
 import os
 import re
+import sys
 from pathlib import Path
 
 import httpx2
@@ -88,10 +89,22 @@ class Credentials:
             case.headers = {**(case.headers or {}), "Authorization": f"Bearer {bearer_token()}"}
 
 
+CASES: collections.Counter = collections.Counter()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _figures():
+    """Print how many cases the stateless run sent, per operation (shown with -s)."""
+    yield
+    if CASES:
+        print(f"\nstateless: {sum(CASES.values())} cases over {len(CASES)} operations", file=sys.stderr)
+
+
 @pytest.mark.skipif(TARGET.skip_reason is not None, reason=TARGET.skip_reason or "")
 @schema.parametrize()
 @settings(suppress_health_check=QUIET, deadline=None)
 def test_every_operation_conforms(case):
+    CASES[case.operation.label] += 1
     case.call_and_validate()
 
 

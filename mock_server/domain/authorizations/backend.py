@@ -91,9 +91,17 @@ class Authorizations(Area):
         return intake.initiate(self, principal, body, strict=strict)
 
     def attach_indication(
-        self, provider_slug: str, request_id: int, document_type: str, file_name: str, content: bytes
+        self,
+        provider_slug: str,
+        request_id: int,
+        document_type: str,
+        file_name: str,
+        content: bytes,
+        content_field: str = "file",
     ) -> Document:
-        return intake.attach_indication(self, provider_slug, request_id, document_type, file_name, content)
+        return intake.attach_indication(
+            self, provider_slug, request_id, document_type, file_name, content, content_field
+        )
 
     def complete(self, provider_slug: str, request_id: int, body: dict[str, Any]) -> AuthorizationRequest:
         return evaluation.complete(self, provider_slug, request_id, body)

@@ -248,8 +248,15 @@ def _details(body: dict[str, Any]) -> RequestDetails:
 
 
 def attach_indication(
-    authz: Authorizations, provider_slug: str, request_id: int, document_type: str, file_name: str, content: bytes
+    authz: Authorizations,
+    provider_slug: str,
+    request_id: int,
+    document_type: str,
+    file_name: str,
+    content: bytes,
+    content_field: str = "file",
 ) -> Document:
+    """Attach a file; ``content_field`` names the request field that carried it (for the errors' paths)."""
     request = authz.request_of(provider_slug, request_id)
     if request.status != RequestStatus.PENDING_INDICATION:
         raise ApiError(
@@ -261,10 +268,18 @@ def attach_indication(
             errors=[FieldError("document_type", "must be one of " + ", ".join(DocumentType))],
         )
     if len(content) > MAX_DOCUMENT_BYTES:
-        raise ApiError("MOCK-413-payload-too-large", f"The file is {len(content)} bytes; at most 5 MiB is accepted.")
+        raise ApiError(
+            "MOCK-413-payload-too-large",
+            f"The file is {len(content)} bytes; at most 5 MiB is accepted.",
+            errors=[FieldError(content_field, "is larger than 5 MiB")],
+        )
     content_type = next((kind for magic, kind in SIGNATURES if content.startswith(magic)), None)
     if content_type is None:
-        raise ApiError("MOCK-415-unsupported-media-type", "The file must be a PDF, PNG or JPEG.")
+        raise ApiError(
+            "MOCK-415-unsupported-media-type",
+            "The file must be a PDF, PNG or JPEG.",
+            errors=[FieldError(content_field, "is not a PDF, PNG or JPEG")],
+        )
     document = Document(
         id=authz.ids.next_id("document"),
         document_type=DocumentType(document_type),
