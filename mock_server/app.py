@@ -18,7 +18,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mock_server.admin import routes as admin_routes
-from mock_server.api import authorizations, catalogs, challenges, ehr, oauth, otp, sponsors, system, webhooks
+from mock_server.api import (
+    authorizations,
+    catalogs,
+    challenges,
+    claims,
+    dispensing,
+    ehr,
+    oauth,
+    otp,
+    sponsors,
+    system,
+    webhooks,
+)
 from mock_server.api.http import error_response
 from mock_server.core.errors import ApiError
 from mock_server.middleware import RequestContextMiddleware
@@ -76,6 +88,8 @@ def create_app(settings: Settings | None = None, sandbox: Sandbox | None = None)
         *sponsors.routes,
         *catalogs.routes,
         *authorizations.routes,
+        *dispensing.routes,
+        *claims.routes,
         *ehr.routes,
         *webhooks.routes,
         *challenges.routes,

@@ -24,7 +24,7 @@ PAGE = """<!doctype html>
 <style>body{{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;line-height:1.5}}
 dt{{font-weight:600}}button{{font-size:1.1rem;margin-right:1rem;padding:.5rem 1.5rem}}</style></head>
 <body><h1>{kind} verification</h1>
-<p>The sponsor asks for {what} before authorization request {request_id} can complete.
+<p>The sponsor asks for {what} before {subject} can complete.
 This page stands in for the beneficiary's device: choose the outcome.</p>
 <dl><dt>Challenge</dt><dd>{challenge_id}</dd><dt>Beneficiary</dt><dd>{beneficiary_id}</dd>
 <dt>Sponsor</dt><dd>{sponsor_slug}</dd><dt>Status</dt><dd id="status">{status}</dd></dl>
@@ -41,12 +41,12 @@ def _page(challenge) -> HTMLResponse:
         PAGE.format(
             kind=escape(challenge.kind),
             what=what,
-            request_id=challenge.authorization_request_id,
+            subject=escape(challenge.subject),
             challenge_id=escape(challenge.challenge_id),
             beneficiary_id=challenge.beneficiary_id,
             sponsor_slug=escape(challenge.sponsor_slug),
             status=escape(challenge.status),
-            form=FORM if challenge.status == "PENDING" else "<p>Decided. Complete the request again.</p>",
+            form=FORM if challenge.status == "PENDING" else f"<p>Decided. Complete the {escape(challenge.subject)} again.</p>",
         )
     )
 

@@ -178,6 +178,7 @@ class Sponsor:
     authorization_types: tuple[str, ...]
     authorization_validity_days: int
     settlement_batches: bool
+    claims_without_authorization: bool
     payment_type: PaymentType
     service_type_codes: tuple[str, ...]
     rules: MappingProxyType  # product type -> ProductTypeRule (covered types only)

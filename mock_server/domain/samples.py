@@ -15,7 +15,8 @@ from typing import Any
 
 from mock_server.core.errors import ApiError, FieldError
 from mock_server.core.events import Event
-from mock_server.domain import dispensing, settlements
+from mock_server.domain import settlements
+from mock_server.domain.dispensing import payloads as dispensing
 from mock_server.domain.authorizations import payloads as authorization_payloads
 from mock_server.domain.authorizations.records import (
     Authorization,
@@ -218,6 +219,7 @@ def _dispensing_completed(sample: _Sample) -> dict[str, Any]:
         authorization_id=authorization.id,
         prescription_id=None,
         products=[line],
+        total_amount=round(line["unit_price"] * line["quantity"], 2),
         currency_code=sponsor.currency_code,
         at=sample.now,
         **header,

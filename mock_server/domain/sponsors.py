@@ -301,6 +301,7 @@ def _configuration(world: World, slug: str, product_type: str | None) -> dict[st
         "required_documents": sorted({d for r in rules for d in r["required_documents"]}),
         "authorization_validity_days": sponsor.authorization_validity_days,
         "settlement_batches_allowed": sponsor.settlement_batches,
+        "claims_without_authorization": sponsor.claims_without_authorization,
         "payment_type": sponsor.payment_type,
         "search_forms": [f.form_slug for f in sponsor.search_forms],
         "plans": [_plan_view(p) for p in sponsor.plans.values()],

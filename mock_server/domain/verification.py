@@ -116,14 +116,25 @@ class OtpToken:
 
 @dataclass
 class Challenge:
+    """A verification the sponsor asks for: of an authorization request's complete, or of a dispensation's
+    (``dispensation_id`` set, ``authorization_request_id`` None)."""
+
     challenge_id: str
     kind: VerificationKind
-    authorization_request_id: int
+    authorization_request_id: int | None
     beneficiary_id: int
     sponsor_slug: str
     created_at: float
     status: ChallengeStatus = ChallengeStatus.PENDING
     decided_at: float | None = None
+    dispensation_id: int | None = None
+
+    @property
+    def subject(self) -> str:
+        """What waits for it, in words."""
+        if self.dispensation_id is not None:
+            return f"dispensation {self.dispensation_id}"
+        return f"authorization request {self.authorization_request_id}"
 
     def view(self) -> dict[str, Any]:
         """``contracts/schemas/admin-challenge.schema.json`` without the page's URL (the HTTP layer adds it)."""
@@ -131,6 +142,7 @@ class Challenge:
             "challenge_id": self.challenge_id,
             "kind": self.kind,
             "authorization_request_id": self.authorization_request_id,
+            "dispensation_id": self.dispensation_id,
             "beneficiary_id": self.beneficiary_id,
             "sponsor_slug": self.sponsor_slug,
             "status": self.status,
@@ -271,6 +283,11 @@ class Verification(Area):
                 return otp
         return None
 
+    @staticmethod
+    def consume_code(otp: Otp) -> None:
+        """An OTP given as an external verification is used up by the operation it verified."""
+        OTP_STATES.move(otp, OtpStatus.VALIDATED)
+
     # -- challenges and proofs -------------------------------------------------------------------
     def proof_of(self, request_id: int) -> Proof:
         return self.proofs.get(request_id) or Proof(request_id)
@@ -287,18 +304,31 @@ class Verification(Area):
         self._prove(request_id, VerificationKind.OTP, ChallengeStatus.MATCH)
 
     def open_challenge(
-        self, kind: VerificationKind, request_id: int, beneficiary_id: int, sponsor_slug: str
+        self,
+        kind: VerificationKind,
+        request_id: int | None,
+        beneficiary_id: int,
+        sponsor_slug: str,
+        *,
+        dispensation_id: int | None = None,
     ) -> Challenge:
-        """The request's pending challenge of this kind, or a new one."""
+        """The request's (or dispensation's) pending challenge of this kind, or a new one."""
         for challenge in reversed(self.challenges.values()):
             if (
                 challenge.authorization_request_id == request_id
+                and challenge.dispensation_id == dispensation_id
                 and challenge.kind == kind
                 and challenge.status == ChallengeStatus.PENDING
             ):
                 return challenge
         challenge = Challenge(
-            self.ids.uuid(), VerificationKind(kind), request_id, beneficiary_id, sponsor_slug, self.clock.timestamp()
+            self.ids.uuid(),
+            VerificationKind(kind),
+            request_id,
+            beneficiary_id,
+            sponsor_slug,
+            self.clock.timestamp(),
+            dispensation_id=dispensation_id,
         )
         self.challenges[challenge.challenge_id] = challenge
         return challenge
@@ -313,24 +343,29 @@ class Verification(Area):
             raise ApiError("MOCK-409-challenge-decided", f"The challenge was already decided: {challenge.status}.")
         CHALLENGE_STATES.move(challenge, ChallengeStatus(outcome))
         challenge.decided_at = self.clock.timestamp()
-        self._prove(challenge.authorization_request_id, challenge.kind, challenge.status)
+        if challenge.authorization_request_id is not None:
+            self._prove(challenge.authorization_request_id, challenge.kind, challenge.status)
         return challenge
 
-    def read_biometric(self, request_id: int, reading_type: str, reading_base64: str) -> dict[str, Any]:
-        """Judge a reading by the documented rules; a result also settles the request's biometric challenge."""
+    @staticmethod
+    def judge_reading(reading_base64: str, path: str = "reading_base64") -> tuple[ChallengeStatus, bytes]:
+        """A biometric reading by the documented quality rules: ``(MATCH or NO_MATCH, the decoded bytes)``;
+        422 when it is not Base64 or too small to judge."""
         try:
             raw = base64.b64decode(reading_base64, validate=True)
         except (binascii.Error, ValueError):
-            raise ApiError(
-                "MOCK-422-validation-failed", errors=[FieldError("reading_base64", "is not valid Base64")]
-            ) from None
+            raise ApiError("MOCK-422-validation-failed", errors=[FieldError(path, "is not valid Base64")]) from None
         if len(raw) < MIN_READING_BYTES:
             raise ApiError(
                 "MOCK-422-biometric-low-quality",
                 f"The reading is {len(raw)} bytes; at least {MIN_READING_BYTES} are needed.",
-                errors=[FieldError("reading_base64", f"decodes to fewer than {MIN_READING_BYTES} bytes")],
+                errors=[FieldError(path, f"decodes to fewer than {MIN_READING_BYTES} bytes")],
             )
-        result = ChallengeStatus.NO_MATCH if NO_MATCH_MARKER in raw else ChallengeStatus.MATCH
+        return (ChallengeStatus.NO_MATCH if NO_MATCH_MARKER in raw else ChallengeStatus.MATCH), raw
+
+    def read_biometric(self, request_id: int, reading_type: str, reading_base64: str) -> dict[str, Any]:
+        """Judge a reading by the documented rules; a result also settles the request's biometric challenge."""
+        result, raw = self.judge_reading(reading_base64)
         self._prove(request_id, VerificationKind.BIOMETRIC, result)
         for challenge in self.challenges.values():
             if (

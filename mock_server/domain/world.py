@@ -208,6 +208,7 @@ def _sponsors(raw: dict) -> dict[str, Sponsor]:
             authorization_types=tuple(s["authorization_types"]["accepted"]),
             authorization_validity_days=int(s["authorization_validity_days"]),
             settlement_batches=bool(s["settlement_batches"]),
+            claims_without_authorization=bool(s["claims_without_authorization"]),
             payment_type=PaymentType(s["payment_type"]),
             service_type_codes=tuple(s.get("service_type_codes", ())),
             rules=MappingProxyType(_rules(s)),

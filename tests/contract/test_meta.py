@@ -127,13 +127,14 @@ def test_error_responses_are_generated_from_the_catalogue():
 
 
 def _answered_codes() -> set[str]:
+    """Codes some operation answers, or some asynchronous monitor reports (``x-osigu-monitor-errors``)."""
     document = contracts.openapi_document()
     return {
         code
         for path, item in document["paths"].items()
         for m in METHODS
         if m in item
-        for code in contracts.operation_error_codes(path, item[m])
+        for code in [*contracts.operation_error_codes(path, item[m]), *item[m].get("x-osigu-monitor-errors", [])]
     }
 
 

@@ -10,6 +10,8 @@ import pytest
 
 from mock_server.core.states import IllegalTransition, StateMachine
 from mock_server.domain.authorizations.records import AUTHORIZATION_STATES, REQUEST_STATES
+from mock_server.domain.claims import CLAIM_STATES, MONITOR_STATES
+from mock_server.domain.dispensing import DISPENSATION_STATES
 from mock_server.domain.prescriptions.records import ITEM_STATES, PRESCRIPTION_STATES
 from mock_server.domain.verification import CHALLENGE_STATES, OTP_STATES
 from mock_server.domain.webhooks import DELIVERY_STATES
@@ -67,6 +69,12 @@ LEGAL = [
     (AUTHORIZATION_STATES, "READY", "PARTIALLY_CLAIMED"),
     (AUTHORIZATION_STATES, "PARTIALLY_CLAIMED", "CLAIMED"),
     (AUTHORIZATION_STATES, "CLAIMED", "PAID"),
+    (AUTHORIZATION_STATES, "CLAIMED", "PARTIALLY_CLAIMED"),  # a voided claim gives its units back
+    (DISPENSATION_STATES, "STARTED", "COMPLETED"),
+    (DISPENSATION_STATES, "STARTED", "CANCELLED"),
+    (CLAIM_STATES, "IN_PROGRESS", "READY"),
+    (CLAIM_STATES, "COMPLETED", "PAID"),
+    (MONITOR_STATES, "IN_PROGRESS", "ERROR"),
     (PRESCRIPTION_STATES, "ISSUED", "VOIDED"),
     (PRESCRIPTION_STATES, "PARTIALLY_DISPENSED", "DISPENSED"),
     (ITEM_STATES, "DISPENSABLE", "LOCKED"),
@@ -84,6 +92,13 @@ ILLEGAL = [
     (AUTHORIZATION_STATES, "VOIDED", "READY"),
     (AUTHORIZATION_STATES, "PAID", "CLAIMED"),
     (AUTHORIZATION_STATES, "READY", "CREATED"),
+    (DISPENSATION_STATES, "COMPLETED", "CANCELLED"),
+    (DISPENSATION_STATES, "CANCELLED", "STARTED"),
+    (CLAIM_STATES, "VOIDED", "READY"),
+    (CLAIM_STATES, "IN_PROGRESS", "COMPLETED"),
+    (CLAIM_STATES, "PAID", "VOIDED"),
+    (MONITOR_STATES, "PENDING", "COMPLETED"),
+    (MONITOR_STATES, "ERROR", "COMPLETED"),
     (PRESCRIPTION_STATES, "PARTIALLY_DISPENSED", "VOIDED"),
     (PRESCRIPTION_STATES, "VOIDED", "ISSUED"),
     (ITEM_STATES, "DISPENSED", "LOCKED"),
@@ -110,6 +125,8 @@ def test_osigus_statuses_the_mock_never_reaches_have_no_transitions():
         assert status not in AUTHORIZATION_STATES.reachable()
     for status in ("PENDING_VISA", "VISA_REJECTED", "MASTER_FORMULA_ON_GOING", "SUSPENDED"):
         assert status not in ITEM_STATES.reachable()
+    for status in ("UPDATE_IN_PROGRESS", "EXPIRATION_IN_PROGRESS", "EXPIRED", "CANCELED", "ERROR", "FAILED"):
+        assert status not in CLAIM_STATES.reachable()
 
 
 def test_a_move_named_by_its_wire_value_lands_on_the_enum_member():
@@ -136,10 +153,16 @@ TABLES = {
         {
             "PENDING_REVIEW": ["READY", "VOIDED"],
             "READY": ["CLAIMED", "PARTIALLY_CLAIMED", "VOIDED"],
-            "PARTIALLY_CLAIMED": ["CLAIMED", "PARTIALLY_CLAIMED"],
-            "CLAIMED": ["PAID"],
+            "PARTIALLY_CLAIMED": ["CLAIMED", "PARTIALLY_CLAIMED", "READY"],
+            "CLAIMED": ["PAID", "PARTIALLY_CLAIMED", "READY"],
         },
     ),
+    "dispensation": (DISPENSATION_STATES, {"STARTED": ["CANCELLED", "COMPLETED"]}),
+    "claim": (
+        CLAIM_STATES,
+        {"IN_PROGRESS": ["READY"], "READY": ["COMPLETED", "VOIDED"], "COMPLETED": ["PAID", "VOIDED"]},
+    ),
+    "claim monitor": (MONITOR_STATES, {"PENDING": ["IN_PROGRESS"], "IN_PROGRESS": ["COMPLETED", "ERROR"]}),
     "prescription": (
         PRESCRIPTION_STATES,
         {

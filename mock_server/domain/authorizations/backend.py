@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mock_server.core.errors import ApiError
-from mock_server.domain.authorizations import evaluation, intake, lifecycle, views
+from mock_server.domain.authorizations import evaluation, intake, lifecycle, redemption, views
 from mock_server.domain.authorizations.records import (
     Authorization,
     AuthorizationRequest,
@@ -142,6 +142,22 @@ class Authorizations(Area):
             and (sponsor_slug is None or a.sponsor_slug == sponsor_slug)
             and (beneficiary_id is None or a.beneficiary_id == beneficiary_id)
         ]
+
+    # -- redemption (the dispensing and claims areas call these) --------------------------------
+    def check_redeemable(self, authorization: Authorization, *, held_by: int | None = None) -> None:
+        redemption.check_redeemable(self, authorization, held_by=held_by)
+
+    def lock(self, authorization: Authorization, dispensation_id: int) -> None:
+        redemption.lock(self, authorization, dispensation_id)
+
+    def unlock(self, authorization: Authorization, dispensation_id: int) -> None:
+        redemption.unlock(authorization, dispensation_id)
+
+    def claim(self, authorization: Authorization, taken: dict[int, int]) -> None:
+        redemption.claim(self, authorization, taken)
+
+    def unclaim(self, authorization: Authorization, given_back: dict[int, int]) -> None:
+        redemption.unclaim(self, authorization, given_back)
 
     # -- views ----------------------------------------------------------------------------------
     def request_view(self, request: AuthorizationRequest) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """An authorization's life after the sponsor granted it: expiry, voids, sponsor-side updates.
 
 - A provider voids ``READY`` or ``PENDING_REVIEW`` authorizations; a claimed one (``PARTIALLY_CLAIMED``,
-  ``CLAIMED``, ``PAID``) cannot be voided (422), nor a voided one.
+  ``CLAIMED``, ``PAID``) cannot be voided (422), nor a voided one; one a STARTED dispensation holds is 409.
 - At ``expires_at`` on the mock clock, a ``READY`` or ``PENDING_REVIEW`` authorization is voided by
   ``EXPIRY``; a claimed one keeps its status.
 - A sponsor update (ModifiedProduct lines, validity, payment type; ``POST /__admin/authorizations/{id}/
@@ -78,6 +78,8 @@ def void(authz: Authorizations, provider_slug: str, authorization_id: int, reaso
         raise ApiError(
             "MOCK-422-authorization-not-voidable", f"Authorization {authorization.code} is {authorization.status}."
         )
+    if authorization.locked_by is not None:
+        raise ApiError("MOCK-409-code-locked", f"Authorization {authorization.code} is being dispensed.")
     void_record(authz, authorization, VoidedBy.PROVIDER, reason)
     return authorization
 

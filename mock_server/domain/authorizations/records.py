@@ -7,7 +7,8 @@ answers straight from ``PENDING_INDICATION``.
 Authorization states (``contracts/schemas/authorization.schema.json``, the schema page's enum): the mock
 uses ``PENDING_REVIEW`` (manual approval required) -> ``READY`` (redeemable) | ``VOIDED``; ``READY`` ->
 ``PARTIALLY_CLAIMED`` -> ``CLAIMED`` -> ``PAID``; ``READY`` -> ``VOIDED`` (by the provider, the sponsor,
-or on expiry at ``expires_at``). ``CREATED``, ``ERROR`` and ``REQUEST_IN_PROGRESS`` are OSIGU's and
+or on expiry at ``expires_at``); a voided claim gives its units back (``CLAIMED`` | ``PARTIALLY_CLAIMED``
+-> ``PARTIALLY_CLAIMED`` | ``READY``, inferred). ``CREATED``, ``ERROR`` and ``REQUEST_IN_PROGRESS`` are OSIGU's and
 never reached here.
 """
 
@@ -164,8 +165,9 @@ AUTHORIZATION_STATES = StateMachine(
     {
         _A.PENDING_REVIEW: {_A.READY, _A.VOIDED},
         _A.READY: {_A.PARTIALLY_CLAIMED, _A.CLAIMED, _A.VOIDED},
-        _A.PARTIALLY_CLAIMED: {_A.PARTIALLY_CLAIMED, _A.CLAIMED},
-        _A.CLAIMED: {_A.PAID},
+        # a voided claim gives its units back (inferred): back to PARTIALLY_CLAIMED or READY
+        _A.PARTIALLY_CLAIMED: {_A.PARTIALLY_CLAIMED, _A.CLAIMED, _A.READY},
+        _A.CLAIMED: {_A.PAID, _A.PARTIALLY_CLAIMED, _A.READY},
     },
 )
 # Statuses a provider may void (and expiry voids); statuses that count as claimed.
@@ -284,6 +286,7 @@ class Authorization:
     voided_by: VoidedBy | None = None
     void_reason: str | None = None
     sponsor_notes: str | None = None
+    locked_by: int | None = None  # the STARTED dispensation holding the code
 
     @property
     def remaining_quantity(self) -> int:
