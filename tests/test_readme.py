@@ -99,3 +99,41 @@ def test_the_readme_preauthorization_flow_runs_as_written_over_http(tmp_path):
     initiated, indication, completed = _json_values(done.stdout)
     assert initiated["status"] == "PENDING_INDICATION" and initiated["id"] == indication["authorization_request_id"]
     assert completed["status"] == "APPROVED" and completed["authorizations"][0]["status"] == "READY"
+
+
+def _sh_subsection(heading: str) -> str:
+    return re.search(rf"\n### {re.escape(heading)}\n.*?```sh\n(.*?)```", README, re.S).group(1)
+
+
+def _run_readme_script(script: str, cwd: Path) -> str:
+    assert "MOCK=http://127.0.0.1:8080\n" in script
+    env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")}
+    with ServedMock() as mock:
+        script = script.replace("MOCK=http://127.0.0.1:8080\n", f"MOCK={mock.url}\n")
+        done = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, env=env, timeout=60, cwd=cwd
+        )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="the README's flow is written for curl")
+def test_the_readme_flow_from_clinic_authorization_to_pharmacy_claim_runs_as_written_over_http(tmp_path):
+    """The clinic's pre-authorization, the pharmacy's dispensation of its code, the generated claim: the
+    README's own shell block, run by bash and curl against the mock served on loopback."""
+    (tmp_path / "indicacion.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+    script = _sh_subsection("Issue an authorization at the clinic, redeem it at the pharmacy, read the generated claim")
+    [claims] = _json_values(_run_readme_script(script, tmp_path))
+    [claim] = claims["content"]
+    assert claim["claim_type"] == "DISPENSATION" and claim["status"] == "COMPLETED"
+    assert claim["claimed_amount"] == 30 * 500.0 and claim["document_number"] == "FAC-0001"  # MED-042: 500 COP
+    assert claim["authorization_id"] is not None and claim["dispensation_id"] is not None
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="the README's flow is written for curl")
+def test_the_readme_flow_from_prescription_to_dispensation_runs_as_written_over_http(tmp_path):
+    script = _sh_subsection("Issue a prescription at the doctor's office, dispense it at the pharmacy")
+    completed, prescription = _json_values(_run_readme_script(script, tmp_path))
+    assert completed["status"] == "COMPLETED" and completed["code_type"] == "PRESCRIPTION"
+    assert completed["claim_id"] is None and completed["prescription_id"] == prescription["id"]
+    assert prescription["status"] == "DISPENSED"

@@ -21,6 +21,7 @@ import pytest
 
 from tests.support.clients import checker
 from tests.support.flows import LIMITED, MARIA, OTP_DO, REQUESTS, attach, initiate, schema_body
+from tests.support.redeeming import CLAIMS, DISPENSATIONS, PHARMACY, authorize, invoice
 from tests.support.served import ServedMock
 
 pytestmark = pytest.mark.served
@@ -38,13 +39,19 @@ class Answer:
         return json.loads(self.body)
 
 
-def race(mock: ServedMock, path: str | Callable[[int], str], body: dict, headers: dict[str, str]) -> list[Answer]:
-    """``RACERS`` POSTs of ``body`` (racer ``i`` to ``path(i)`` when ``path`` is a function), all arriving in the
+def race(
+    mock: ServedMock,
+    path: str | Callable[[int], str],
+    body: dict,
+    headers: dict[str, str],
+    racers: int = RACERS,
+) -> list[Answer]:
+    """``racers`` POSTs of ``body`` (racer ``i`` to ``path(i)`` when ``path`` is a function), all arriving in the
     same pass of the server's event loop; their answers in racer order."""
-    paths = [path(i) if callable(path) else path for i in range(RACERS)]
+    paths = [path(i) if callable(path) else path for i in range(racers)]
     payload = json.dumps(body).encode()
     headers = {**headers, "Content-Type": "application/json"}
-    connections = [http.client.HTTPConnection("127.0.0.1", mock.port, timeout=10) for _ in range(RACERS)]
+    connections = [http.client.HTTPConnection("127.0.0.1", mock.port, timeout=10) for _ in range(racers)]
     try:
         for connection in connections:  # open, and accepted by the server, before the race
             connection.request("GET", "/healthz")
@@ -198,3 +205,65 @@ def test_racing_registrations_of_one_product_code_register_it_once():
         assert {r.json()["code"] for r in responses if r.status_code == 409} == {"MOCK-409-product-already-registered"}
         after = http.get(f"/arc/v1/providers/products?query={code}", headers=auth).json()["content"]
         assert [(p["product_code"], p["registered_at"]) for p in after] == [(code, registered["registered_at"])]
+
+
+# -- dispensing and claims: 50 racers each --------------------------------------------------------
+REDEEMERS = 50
+
+
+def by_provider(mock: ServedMock, event_type: str) -> Counter:
+    return Counter(e.provider_slug for e in events(mock, event_type))
+
+
+def test_fifty_racing_starts_on_one_code_start_exactly_one_dispensation():
+    with ServedMock() as mock, mock.client() as http:
+        granted = authorize(http, mock.bearer(http))
+        pharmacy = mock.bearer(http, PHARMACY)
+
+        responses = race(mock, DISPENSATIONS, {"code": granted["code"]}, pharmacy, racers=REDEEMERS)
+
+        assert statuses(responses) == {201: 1, 409: REDEEMERS - 1}
+        assert {r.json()["code"] for r in responses if r.status_code == 409} == {"MOCK-409-code-locked"}
+        snapshot = http.get("/__admin/snapshot").json()
+        assert len(snapshot["dispensations"]) == 1
+        assert len([t for t in snapshot["timers"] if t["action"] == "dispensation.timeout"]) == 1
+        assert by_provider(mock, "dispensing.started") == {"clinic-example": 1, "pharmacy-example": 1}
+        [authorization] = snapshot["authorizations"]
+        assert authorization["locked_by"] == snapshot["dispensations"][0]["dispensation_id"]
+
+
+def test_fifty_racing_completes_of_one_dispensation_generate_exactly_one_claim():
+    with ServedMock() as mock, mock.client() as http:
+        granted = authorize(http, mock.bearer(http))
+        pharmacy = mock.bearer(http, PHARMACY)
+        started = http.post(DISPENSATIONS, json={"code": granted["code"]}, headers=pharmacy).json()
+        url = f"{DISPENSATIONS}/{started['dispensation_id']}/complete"
+
+        responses = race(mock, url, invoice(started["amount"]), pharmacy, racers=REDEEMERS)
+
+        assert statuses(responses) == {200: REDEEMERS}
+        assert len({r.json()["claim_id"] for r in responses}) == 1
+        snapshot = http.get("/__admin/snapshot").json()
+        assert len(snapshot["claims"]) == 1
+        [authorization] = snapshot["authorizations"]
+        assert [line["claimed_quantity"] for line in authorization["lines"]] == [30]
+        assert by_provider(mock, "dispensing.completed") == {"clinic-example": 1, "pharmacy-example": 1}
+        assert http.get(CLAIMS, headers=pharmacy).json()["page"]["total_elements"] == 1
+
+
+def test_racing_claims_never_claim_an_authorization_beyond_its_authorized_quantity():
+    """30 units authorized; 50 racers each claim 10 of them directly: exactly three win."""
+    with ServedMock() as mock, mock.client() as http:
+        granted = authorize(http, mock.bearer(http))
+        pharmacy = mock.bearer(http, PHARMACY)
+        line_id = granted["products"][0]["id"]
+        body = {"products": [{"authorization_product_id": line_id, "price": 500.0, "quantity": 10}]}
+
+        responses = race(mock, f"/arc/v1/authorizations/{granted['id']}/claims", body, pharmacy, racers=REDEEMERS)
+
+        assert statuses(responses) == {201: 3, 422: REDEEMERS - 3}
+        snapshot = http.get("/__admin/snapshot").json()
+        assert len(snapshot["claims"]) == 3
+        [authorization] = snapshot["authorizations"]
+        assert [line["claimed_quantity"] for line in authorization["lines"]] == [30]
+        assert authorization["status"] == "CLAIMED"

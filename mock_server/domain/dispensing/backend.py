@@ -71,11 +71,10 @@ class Dispensing(Area):
     # -- start ----------------------------------------------------------------------------------
     def start(self, principal: Principal, body: dict[str, Any]) -> Dispensation:
         code_type, record_id = self.ledger.area(Codes).lookup(body["code"])
-        dispensation_id = self.ids.next_id("dispensation")
         if code_type == CodeType.AUTHORIZATION:
-            dispensation = self._start_authorization(principal, body, record_id, dispensation_id)
+            dispensation = self._start_authorization(principal, body, record_id)
         else:
-            dispensation = self._start_prescription(principal, body, record_id, dispensation_id)
+            dispensation = self._start_prescription(principal, body, record_id)
         self.dispensations[dispensation.dispensation_id] = dispensation
         self._schedule_timeout(dispensation)
         self._emit(
@@ -104,9 +103,7 @@ class Dispensing(Area):
             **fields,
         )
 
-    def _start_authorization(
-        self, principal: Principal, body: dict[str, Any], authorization_id: int, dispensation_id: int
-    ) -> Dispensation:
+    def _start_authorization(self, principal: Principal, body: dict[str, Any], authorization_id: int) -> Dispensation:
         authz = self.ledger.area(Authorizations)
         authorization = authz.authorizations[authorization_id]
         self._check_beneficiary(body, authorization.beneficiary_id)
@@ -118,6 +115,7 @@ class Dispensing(Area):
         currency = self._currency(body, sponsor.currency_code, "the sponsor's")
         chosen = picking.for_authorization(self.world, authorization, body.get("products"), currency)
         rule = sponsor.rules[authorization.product_type].dispense
+        dispensation_id = self.ids.next_id("dispensation")  # checks done: nothing below refuses
         authz.lock(authorization, dispensation_id)
         return self._new(
             principal,
@@ -135,9 +133,7 @@ class Dispensing(Area):
             lines=chosen,
         )
 
-    def _start_prescription(
-        self, principal: Principal, body: dict[str, Any], prescription_id: int, dispensation_id: int
-    ) -> Dispensation:
+    def _start_prescription(self, principal: Principal, body: dict[str, Any], prescription_id: int) -> Dispensation:
         rx = self.ledger.area(Prescriptions)
         prescription = rx.prescriptions[prescription_id]
         patient = self.ledger.area(Patients).patients[prescription.patient_id]
@@ -147,6 +143,7 @@ class Dispensing(Area):
         provider = self.world.provider(principal.provider_slug)
         currency = self._currency(body, money.country_currency(self.world, provider.country_code), "the pharmacy's")
         chosen = picking.for_prescription(self.world, prescription, body.get("products"), currency)
+        dispensation_id = self.ids.next_id("dispensation")  # checks done: nothing below refuses
         rx.lock(prescription, dispensation_id, [line.line_id for line in chosen])
         return self._new(
             principal,

@@ -94,9 +94,13 @@ def for_authorization(
             if line_id is not None
         ]
         kept = [item for line_id, item in zip(ids, products, strict=True) if line_id is not None]
+        try:
+            picked = pick(authorization, wanted)
+        except ApiError as refused:
+            merged = sorted([*problems, *refused.errors], key=lambda problem: problem.path)
+            raise ApiError("MOCK-422-validation-failed", errors=merged) from None
         if problems:
             raise ApiError("MOCK-422-validation-failed", errors=problems)
-        picked = pick(authorization, wanted)
         chosen = [(line, units, item, w.path) for (line, units), item, w in zip(picked, kept, wanted, strict=True)]
     lines = [
         _priced(world, currency, path, line.id, line.product_code, line.product_name, units, item, problems)
