@@ -80,6 +80,48 @@ def test_contracts_check_passes_on_the_committed_contracts():
     assert result.exit_code == 0, result.output
 
 
+def test_contracts_check_fails_when_schemathesis_toml_drifts(tmp_path, monkeypatch):
+    """One operation's accepted statuses edited by hand: check exits 1 and names the file; sync repairs it."""
+    from mock_server.core import contracts
+
+    committed = contracts.schemathesis_file().read_text(encoding="utf-8")
+    edited = committed.replace(
+        'include-operation-id = "voidPrescription"\n[operations.checks.positive_data_acceptance]\nexpected-statuses = [',
+        'include-operation-id = "voidPrescription"\n[operations.checks.positive_data_acceptance]\nexpected-statuses = ["500", ',
+    )
+    assert edited != committed
+    copy = tmp_path / "schemathesis.toml"
+    copy.write_text(edited, encoding="utf-8")
+    monkeypatch.setattr(contracts, "schemathesis_file", lambda: copy)
+    result = invoke(["contracts", "check"])
+    assert result.exit_code == 1 and "schemathesis.toml is out of date" in result.output
+    assert invoke(["contracts", "sync"]).exit_code == 0
+    assert copy.read_text(encoding="utf-8") == committed
+    assert contracts.synced_schemathesis(committed, contracts.openapi_document()) == committed  # a fixed point
+
+
+def test_valid_data_is_accepted_with_the_successes_and_the_operations_own_business_errors():
+    """Known answers, written from contracts/openapi.yaml and errors.yaml: the successes, then the statuses of
+    the operation's x-osigu-errors; never what malformed input, auth or rate limits get."""
+    from mock_server.core import contracts
+
+    document = contracts.openapi_document()
+
+    def accepted(path, method):
+        return contracts.accepted_statuses(path, document["paths"][path][method])
+
+    # voidPrescription: 400 bad id, 404 unknown, 422 not voidable
+    assert accepted("/ehr/v1/prescriptions/{prescription_id}/void", "post") == ["200", "400", "404", "422"]
+    # startDispensation: 404 unknown code, 409 held by another, 422 not redeemable or coverage inactive
+    assert accepted("/dispensing/v1/dispensations", "post") == ["201", "404", "409", "422"]
+    # the admin plane: an unknown tenant header is a valid header naming no tenant
+    assert accepted("/__admin/world", "get") == ["200", "404"]
+    # the token endpoint's own business: a bad client (401) and its rate limit (429)
+    assert accepted("/v1/oauth/token", "post") == ["200", "400", "401", "429"]
+    # a bearer-protected read with a body-less request: no 401, 403, 413, 415 or 429 for valid data
+    assert accepted("/dispensing/v1/dispensations/{dispensation_id}", "get") == ["200", "400", "404"]
+
+
 @pytest.mark.served
 def test_serve_prints_urls_and_demo_credentials_serves_and_stops_cleanly_on_ctrl_c():
     env = {k: v for k, v in os.environ.items() if not k.startswith("OSIGU_MOCK_")}

@@ -69,7 +69,9 @@ class IdGenerator:
         return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
 
     def opaque(self, prefix: str) -> str:
-        return f"{prefix}_" + "".join(self._rng.choice(_CROCKFORD) for _ in range(26))
+        # 130 random bits, five per character: one draw instead of 26 (events and timers are on the hot path)
+        bits = self._rng.getrandbits(130)
+        return f"{prefix}_" + "".join(_CROCKFORD[(bits >> shift) & 31] for shift in range(125, -1, -5))
 
     def token(self, nbytes: int = 24) -> str:
         """A URL-safe random secret (client secrets, signing secrets)."""

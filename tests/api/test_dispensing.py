@@ -481,3 +481,15 @@ def test_a_prescription_for_another_beneficiary_or_voided_is_422(client, pharmac
 def test_a_second_start_on_a_prescription_is_409(client, pharmacy, prescription):
     started(client, pharmacy, prescription["code"])
     assert error_of(start(client, pharmacy, prescription["code"])) == (409, "MOCK-409-code-locked", [])
+
+
+def test_explain_says_whether_a_code_is_redeemable_now_and_why_not(client, pharmacy, authorization):
+    def explained():
+        return client.get(f"/__admin/explain?code={authorization['code']}").json()
+
+    assert (explained()["redeemable"], explained()["not_redeemable_because"]) == (True, None)
+    body = started(client, pharmacy, authorization["code"])
+    assert explained()["redeemable"] is False and "being dispensed" in explained()["not_redeemable_because"]
+    complete_dispensation(client, pharmacy, body)
+    assert explained()["redeemable"] is False and "fully claimed" in explained()["not_redeemable_because"]
+    assert explained()["remaining_quantity"] == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -236,6 +237,16 @@ def test_consent_dated_after_the_mock_clocks_now_is_422(client, co, es, version)
     assert error_of(response) == (422, "MOCK-422-validation-failed", ["consent.accepted_at"])
     accepted = body_with_consent(version, format_instant(now - 60))
     assert client.post(PRESCRIPTIONS[version], json=accepted, headers=auth).status_code == 201
+
+
+@pytest.mark.parametrize("version", ["v1.1", "v2"])
+def test_consent_is_judged_against_the_mock_clock_not_the_wall_clock(client, version):
+    """A day ahead of the wall on the mock clock, consent given an hour after the wall's now is in the past."""
+    client.post("/__admin/clock/advance", json={"seconds": 86400})
+    auth = client.bearer(ES_OFFICE if version == "v2" else CO_OFFICE)  # tokens issued on the moved clock
+    wall_plus_an_hour = format_instant(time.time() + 3600)
+    response = client.post(PRESCRIPTIONS[version], json=body_with_consent(version, wall_plus_an_hour), headers=auth)
+    assert response.status_code == 201, response.text
 
 
 def test_each_version_accepts_a_superset_of_the_previous_one(client, es):

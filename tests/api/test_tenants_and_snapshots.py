@@ -113,10 +113,16 @@ def test_a_restore_onto_changed_state_drops_the_change_and_ids_follow_the_restor
     clinic = client.bearer("demo-clinic")
     kept = ready_request(client, clinic, schema_body())
     snapshot = client.get("/__admin/snapshot").json()
-    # changed after the export: two more requests and a removed registration
+    # changed after the export: two more requests (one completed: an authorization and its expiry timer)
+    # and a removed registration
     dropped = [ready_request(client, clinic, schema_body())["id"] for _ in range(2)]
+    assert client.post(f"/arc/v1/authorization-requests/{dropped[0]}/complete", headers=clinic).status_code == 200
     client.delete("/arc/v1/providers/products/LAB-HEMO", headers=clinic)
     assert client.post("/__admin/snapshot", json=snapshot).status_code == 200
+    # the discarded change left nothing pending: the timers are the snapshot's, not a merge of both
+    timers = client.get("/__admin/timers?size=100").json()["content"]
+    assert sorted(t["id"] for t in timers) == sorted(t["id"] for t in snapshot["timers"])
+    assert not [t for t in timers if t["action"] == "authorization.expire"]
     for request_id in dropped:
         gone = client.get(f"/arc/v1/authorization-requests/{request_id}", headers=clinic)
         assert (gone.status_code, gone.json()["code"]) == (404, "MOCK-404-authorization-request-not-found")
@@ -192,3 +198,35 @@ def test_a_version_1_snapshot_still_restores_and_keeps_the_seeded_patients(clien
     legacy = {k: v for k, v in snapshot.items() if k in V1_KEYS} | {"version": 1}
     assert client.post("/__admin/snapshot", json=legacy).status_code == 200
     assert client.get(f"{PATIENTS}?document_number=1000000001", headers=office).json()["content"]
+
+
+def test_dispensations_claims_and_monitors_travel_in_a_snapshot_with_their_timers(client):
+    """A STARTED dispensation and a PENDING claim monitor, exported and imported onto a reset tenant: both
+    are back, and their timers still fire (the monitor completes at 10 s, the dispensation times out at 30 min)."""
+    from tests.support.redeeming import DISPENSATIONS, OUTPATIENT, authorize
+
+    clinic, pharmacy = client.bearer("demo-clinic"), client.bearer("demo-pharmacy")
+    code = authorize(client, clinic)["code"]
+    started = client.post(DISPENSATIONS, json={"code": code}, headers=pharmacy).json()
+    body = {
+        "beneficiary_id": 1000001,
+        "sponsor_slug": "sponsor-sandbox",
+        "doctor_medical_license_number": "MP-12345",
+        "doctor_country_code": "CO",
+        "doctor_name": "Dra. Ana Pérez",
+        "diagnoses": [{"coding_system": "ICD-10", "code": "R51"}],
+        "line_items": [{"product_code": "LAB-HEMO", "quantity": 1}],
+    }
+    monitor = client.post(OUTPATIENT, json=body, headers=clinic).json()["monitor_resource"]["id"]
+    snapshot = client.get("/__admin/snapshot").json()
+    client.post("/__admin/reset")
+    assert client.get(f"{DISPENSATIONS}/{started['dispensation_id']}", headers=pharmacy).status_code == 404
+    assert client.post("/__admin/snapshot", json=snapshot).status_code == 200
+    assert client.get(f"{DISPENSATIONS}/{started['dispensation_id']}", headers=pharmacy).json()["status"] == "STARTED"
+    assert client.post(DISPENSATIONS, json={"code": code}, headers=pharmacy).status_code == 409  # still held
+    client.post("/__admin/clock/advance", json={"seconds": 10})
+    done = client.get(f"{OUTPATIENT}/monitors/{monitor}", headers=clinic).json()
+    assert done["monitor_resource"]["status"] == "COMPLETED"
+    client.post("/__admin/clock/advance", json={"seconds": 30 * 60})
+    fresh = client.bearer("demo-pharmacy")
+    assert client.get(f"{DISPENSATIONS}/{started['dispensation_id']}", headers=fresh).json()["status"] == "CANCELLED"

@@ -206,6 +206,19 @@ def test_a_failing_receiver_sees_the_retry_schedule_then_the_delivery_is_abandon
         assert abs(t - time.time()) < 60
 
 
+def test_the_envelope_carries_the_mock_clocks_time_while_the_signature_carries_the_wall_clocks(client, auth, receiver):
+    subscription = subscribe(client, auth, receiver.url)
+    client.post("/__admin/clock/advance", json={"seconds": 86400})  # the mock is a day ahead of the wall
+    mock_day = mock_now(client)
+    trigger(client)
+    settle(client)
+    [item] = receiver.wait_for(1)
+    created_at = parse_instant(orjson.loads(item.body)["created_at"])
+    assert abs(created_at - mock_day) < 5 and created_at - time.time() > 86000
+    t = verify(item.body, item.headers["x-osigu-signature"], subscription["signing_secret"])
+    assert abs(t - time.time()) < 5
+
+
 def test_a_receiver_that_recovers_gets_the_delivery_on_the_next_retry(client, auth, receiver):
     receiver.statuses.extend([503, 502])
     subscribe(client, auth, receiver.url)

@@ -240,3 +240,23 @@ def test_the_worlds_coverage_follows_the_calendar_year_it_is_loaded_in(year):
 
 def test_a_world_loaded_without_a_year_is_this_years():
     assert load_world(1234).year == datetime.now(UTC).year
+
+
+def test_the_apps_world_follows_the_wall_calendar_year(monkeypatch):
+    """Run in 2031 (the wall clock patched), the app's world is 2031's: the approved persona's coverage runs
+    at least two years past it, whatever year the fixtures were written in."""
+    from mock_server.domain import world as world_module
+    from mock_server.sandbox import Sandbox
+    from mock_server.settings import Settings
+
+    class In2031(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime(2031, 3, 1, 12, 0, tzinfo=tz)
+
+    monkeypatch.setattr(world_module, "datetime", In2031)
+    assert load_world(1234).year == 2031
+    sandbox = Sandbox(Settings(frozen_clock=True))
+    assert sandbox.world.year == 2031
+    maria = sandbox.world.beneficiary(1000001)
+    assert int(maria.effective_until[:4]) >= 2033

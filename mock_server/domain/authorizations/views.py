@@ -8,12 +8,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from mock_server.core.clock import format_instant
+from mock_server.core.errors import ApiError
 from mock_server.domain import identity
 from mock_server.domain.authorizations.records import (
     Authorization,
     AuthorizationLine,
     AuthorizationRequest,
-    AuthorizationStatus,
 )
 from mock_server.domain.codes import CodeType
 from mock_server.domain.doctor import Doctor
@@ -156,7 +156,11 @@ def explain(authz: Authorizations, authorization: Authorization) -> dict[str, An
     """What redeeming an authorization's code would do now (``GET /__admin/explain?code=``)."""
     rule = authz.world.sponsors[authorization.sponsor_slug].rules[authorization.product_type]
     remaining = authorization.remaining_quantity
-    redeemable = (AuthorizationStatus.READY, AuthorizationStatus.PARTIALLY_CLAIMED)
+    try:
+        authz.check_redeemable(authorization)  # the rules a dispensation's start applies
+        redeemable, why_not = True, None
+    except ApiError as refused:
+        redeemable, why_not = False, refused.message
     return {
         "code": authorization.code,
         "code_type": CodeType.AUTHORIZATION,
@@ -167,7 +171,8 @@ def explain(authz: Authorizations, authorization: Authorization) -> dict[str, An
         "provider_slug": authorization.provider_slug,
         "status": authorization.status,
         "expires_at": format_instant(authorization.expires_at),
-        "redeemable": authorization.status in redeemable and remaining > 0,
+        "redeemable": redeemable,
+        "not_redeemable_because": why_not,
         "remaining_quantity": remaining,
         "dispensing": {"verification_required": None if rule.dispense == VerificationRule.NONE else rule.dispense},
         "products": [line_view(line, authorization.provider_slug) for line in authorization.lines],

@@ -145,7 +145,6 @@ class Prescriptions(Area):
         prescription = self.prescriptions[prescription_id]
         try:
             redemption.check_redeemable(self, prescription)
-            redeemable = True
-        except ApiError:
-            redeemable = False
-        return views.explain(prescription, redeemable)
+        except ApiError as refused:
+            return views.explain(prescription, False, refused.message)
+        return views.explain(prescription, True)

@@ -120,7 +120,7 @@ def item_view(item: PrescriptionItem) -> dict[str, Any]:
     }
 
 
-def explain(prescription: Prescription, redeemable: bool) -> dict[str, Any]:
+def explain(prescription: Prescription, redeemable: bool, why_not: str | None = None) -> dict[str, Any]:
     """What redeeming a prescription code would do now (``GET /__admin/explain?code=``)."""
     return {
         "code": prescription.code,
@@ -131,6 +131,7 @@ def explain(prescription: Prescription, redeemable: bool) -> dict[str, Any]:
         "status": prescription.status,
         "expires_at": format_instant(prescription.expires_at),
         "redeemable": redeemable,
+        "not_redeemable_because": why_not,
         "remaining_quantity": sum(
             max(item.quantity - item.dispensed_quantity, 0) for item in prescription.items if item.status in REDEEMABLE
         ),
