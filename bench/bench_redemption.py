@@ -88,7 +88,9 @@ def prepare(port: int, connections: int) -> list[tuple[dict[str, str], str, str]
         done = _call(port, "POST", f"/arc/v1/authorization-requests/{request['id']}/complete", {}, clinic_auth)
         authorization = done["authorizations"][0]
         token = _token(port, pharmacy["client_id"], pharmacy["client_secret"])
-        out.append(({"Authorization": f"Bearer {token}"}, authorization["code"], str(authorization["products"][0]["id"])))
+        out.append(
+            ({"Authorization": f"Bearer {token}"}, authorization["code"], str(authorization["products"][0]["id"]))
+        )
     return out
 
 
@@ -122,7 +124,9 @@ def _post(port: int, path: str, headers: dict[str, str], body: dict[str, Any]) -
 async def _exchange(reader, writer, request: bytes) -> tuple[int, bytes]:
     writer.write(request)
     head = await reader.readuntil(b"\r\n\r\n")
-    length = next(int(v) for n, _, v in (h.partition(b":") for h in head.split(b"\r\n")[1:]) if n.lower() == b"content-length")
+    length = next(
+        int(v) for n, _, v in (h.partition(b":") for h in head.split(b"\r\n")[1:]) if n.lower() == b"content-length"
+    )
     return int(head[9:12]), await reader.readexactly(length)
 
 
@@ -133,8 +137,12 @@ async def _redeem(port: int, plans, warmup: float, seconds: float, pid: int) -> 
 
     async def connection(headers: dict[str, str], code: str, line_id: str) -> None:
         reader, writer = await asyncio.open_connection(HOST, port)
-        start = _post(port, "/dispensing/v1/dispensations", headers, {"code": code, "products": [
-            {"id": line_id, "quantity": 1, "price": 0, "taxes": 0}]})
+        start = _post(
+            port,
+            "/dispensing/v1/dispensations",
+            headers,
+            {"code": code, "products": [{"id": line_id, "quantity": 1, "price": 0, "taxes": 0}]},
+        )
         try:
             while not stopping:
                 status, body = await _exchange(reader, writer, start)
@@ -143,7 +151,9 @@ async def _redeem(port: int, plans, warmup: float, seconds: float, pid: int) -> 
                     return
                 started = json.loads(body)
                 path = f"/dispensing/v1/dispensations/{started['dispensation_id']}/complete"
-                status, body = await _exchange(reader, writer, _post(port, path, headers, {"amount": started["amount"], **invoice}))
+                status, body = await _exchange(
+                    reader, writer, _post(port, path, headers, {"amount": started["amount"], **invoice})
+                )
                 if status != 200:
                     flow.errors.append(f"complete {status}: {body[:200]!r}")
                     return
@@ -183,7 +193,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         module = Path(tmp) / "bare_app.py"
         module.write_text(world.BARE_APP)
         bare_port = world.free_port()
-        bare = stack.enter_context(world.served([sys.executable, str(module), str(bare_port)], bare_port, ready_path="/hello"))
+        bare = stack.enter_context(
+            world.served([sys.executable, str(module), str(bare_port)], bare_port, ready_path="/hello")
+        )
         plans = prepare(mock_port, args.connections)
         flows: list[Flow] = []
         bares: list[world.LoadResult] = []

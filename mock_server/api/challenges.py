@@ -46,7 +46,9 @@ def _page(challenge) -> HTMLResponse:
             beneficiary_id=challenge.beneficiary_id,
             sponsor_slug=escape(challenge.sponsor_slug),
             status=escape(challenge.status),
-            form=FORM if challenge.status == "PENDING" else f"<p>Decided. Complete the {escape(challenge.subject)} again.</p>",
+            form=FORM
+            if challenge.status == "PENDING"
+            else f"<p>Decided. Complete the {escape(challenge.subject)} again.</p>",
         )
     )
 

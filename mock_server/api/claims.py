@@ -81,7 +81,9 @@ async def complete_outpatient(request: Request, principal: Principal) -> Respons
     claim_id = path_int(request, "claim_id")
     body = await read_json(request, "claim-complete-request")
     area = _area(request, principal)
-    return render(area.outpatient_view(area.complete(principal.provider_slug, claim_id, ClaimType.OUTPATIENT_CARE, body)))
+    return render(
+        area.outpatient_view(area.complete(principal.provider_slug, claim_id, ClaimType.OUTPATIENT_CARE, body))
+    )
 
 
 async def void_outpatient(request: Request, principal: Principal) -> Response:
@@ -136,4 +138,3 @@ routes = [
     api_route(f"{PROCEDURE}/{{claim_id}}/complete", post=complete_procedure),
     api_route(f"{PROCEDURE}/{{claim_id}}/void", post=void_procedure),
 ]
-

@@ -16,7 +16,6 @@ from typing import Any
 from mock_server.core.errors import ApiError, FieldError
 from mock_server.core.events import Event
 from mock_server.domain import settlements
-from mock_server.domain.dispensing import payloads as dispensing
 from mock_server.domain.authorizations import payloads as authorization_payloads
 from mock_server.domain.authorizations.records import (
     Authorization,
@@ -26,6 +25,7 @@ from mock_server.domain.authorizations.records import (
     VoidedBy,
 )
 from mock_server.domain.codes import CodeType
+from mock_server.domain.dispensing import payloads as dispensing
 from mock_server.domain.doctor import Doctor
 from mock_server.domain.events import EVENT_TYPES, EventType
 from mock_server.domain.ledger import Ledger

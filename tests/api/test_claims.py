@@ -74,7 +74,11 @@ def test_a_pharmacy_files_the_claim_of_a_clinics_authorization_directly(client, 
     authorization = authorize(client, clinic)
     line_id = authorization["products"][0]["id"]
     url = f"/arc/v1/authorizations/{authorization['id']}/claims"
-    filed = client.post(url, json={"products": [{"authorization_product_id": line_id, "price": 480.0, "quantity": 12}]}, headers=pharmacy)
+    filed = client.post(
+        url,
+        json={"products": [{"authorization_product_id": line_id, "price": 480.0, "quantity": 12}]},
+        headers=pharmacy,
+    )
     assert filed.status_code == 201, filed.text
     claim = filed.json()
     assert filed.headers["location"] == f"{CLAIMS}/{claim['id']}"
@@ -82,11 +86,19 @@ def test_a_pharmacy_files_the_claim_of_a_clinics_authorization_directly(client, 
     assert claim["authorization_id"] == authorization["id"] and claim["dispensation_id"] is None
     after = client.get(f"/arc/v1/authorizations/{authorization['id']}", headers=clinic).json()
     assert after["status"] == "PARTIALLY_CLAIMED" and after["products"][0]["claimed_quantity"] == 12
-    too_many = client.post(url, json={"products": [{"authorization_product_id": line_id, "price": 1, "quantity": 19}]}, headers=pharmacy)
+    too_many = client.post(
+        url, json={"products": [{"authorization_product_id": line_id, "price": 1, "quantity": 19}]}, headers=pharmacy
+    )
     assert error_of(too_many) == (422, "MOCK-422-validation-failed", ["products[0].quantity"])
-    not_a_line = client.post(url, json={"products": [{"authorization_product_id": 1, "price": 1, "quantity": 1}]}, headers=pharmacy)
+    not_a_line = client.post(
+        url, json={"products": [{"authorization_product_id": 1, "price": 1, "quantity": 1}]}, headers=pharmacy
+    )
     assert error_of(not_a_line) == (422, "MOCK-422-validation-failed", ["products[0].authorization_product_id"])
-    unknown = client.post("/arc/v1/authorizations/424242/claims", json={"products": [{"authorization_product_id": 1, "price": 1, "quantity": 1}]}, headers=pharmacy)
+    unknown = client.post(
+        "/arc/v1/authorizations/424242/claims",
+        json={"products": [{"authorization_product_id": 1, "price": 1, "quantity": 1}]},
+        headers=pharmacy,
+    )
     assert error_of(unknown) == (404, "MOCK-404-authorization-not-found", [])
 
 
@@ -139,7 +151,9 @@ def test_an_outpatient_claim_is_completed_with_its_invoice_and_voided(client, cl
 
 
 def test_an_outpatient_claim_against_an_authorization_takes_its_units_and_a_void_gives_them_back(client, clinic):
-    authorization = authorize(client, clinic, products=[{"product_code": "LAB-HEMO", "product_type": "LAB", "quantity": 2}])
+    authorization = authorize(
+        client, clinic, products=[{"product_code": "LAB-HEMO", "product_type": "LAB", "quantity": 2}]
+    )
     monitor = file_outpatient(client, clinic, outpatient_body(authorization_id=authorization["id"]))
     advance(client, 10)
     claim_id = monitor_of(client, clinic, monitor)["outpatient_care_claim_resource"]["claim_id"]
@@ -160,9 +174,16 @@ def test_an_outpatient_claim_against_an_authorization_takes_its_units_and_a_void
         (outpatient_body(INACTIVE), "MOCK-422-coverage-inactive", ["beneficiary_id"]),
         (outpatient_body(APPROVED_DO, "sponsor-sandbox-do"), "MOCK-422-authorization-required", ["authorization_id"]),
         (outpatient_body(authorization_id=987654), "MOCK-404-authorization-not-found", ["authorization_id"]),
-        (outpatient_body(APPROVED_GT, "demo-insurer", authorization_id=None, items=[
-            {"product_code": "LAB-HEMO", "product_type": "DRUG", "quantity": 1}]), "MOCK-422-validation-failed",
-         ["line_items[0].product_type"]),
+        (
+            outpatient_body(
+                APPROVED_GT,
+                "demo-insurer",
+                authorization_id=None,
+                items=[{"product_code": "LAB-HEMO", "product_type": "DRUG", "quantity": 1}],
+            ),
+            "MOCK-422-validation-failed",
+            ["line_items[0].product_type"],
+        ),
     ],
     ids=["other-sponsors-beneficiary", "inactive-coverage", "no-authorization", "unknown-authorization", "wrong-type"],
 )
@@ -189,7 +210,11 @@ def test_an_unregistered_product_is_071_104_when_the_claim_is_filed(client, sand
 def test_an_outpatient_claim_needs_the_doctor_and_takes_the_guides_diagnosis_code_with_a_warning(client, clinic):
     body = outpatient_body()
     del body["diagnoses"], body["doctor_name"]
-    assert error_of(client.post(OUTPATIENT, json=body, headers=clinic)) == (422, "MOCK-422-validation-failed", ["doctor_name"])
+    assert error_of(client.post(OUTPATIENT, json=body, headers=clinic)) == (
+        422,
+        "MOCK-422-validation-failed",
+        ["doctor_name"],
+    )
     body = {**outpatient_body(diagnosis_code="R51")}
     del body["diagnoses"]
     answer = client.post(OUTPATIENT, json=body, headers=clinic)
@@ -211,13 +236,21 @@ def test_strict_refuses_the_guides_diagnosis_code():
 # -- medical procedure ------------------------------------------------------------------------------
 def test_a_medical_procedure_claim_follows_its_status_enum(client, clinic):
     authorization = authorize(client, clinic, products=PROCEDURE_LINE)
-    filed = client.post(PROCEDURE, json={"authorization_id": authorization["id"], "additional_notes": "sin complicaciones"}, headers=clinic)
+    filed = client.post(
+        PROCEDURE,
+        json={"authorization_id": authorization["id"], "additional_notes": "sin complicaciones"},
+        headers=clinic,
+    )
     assert filed.status_code == 201, filed.text
     claim = filed.json()
     base = f"{PROCEDURE}/{claim['claim_id']}"
     assert filed.headers["location"] == base
     assert (claim["status"], claim["amount"]) == ("IN_PROGRESS", CONS_GEN_COP)
-    assert error_of(client.post(f"{base}/complete", json=INVOICE, headers=clinic)) == (409, "MOCK-409-claim-not-ready", [])
+    assert error_of(client.post(f"{base}/complete", json=INVOICE, headers=clinic)) == (
+        409,
+        "MOCK-409-claim-not-ready",
+        [],
+    )
     advance(client, 5)
     assert client.get(base, headers=clinic).json()["status"] == "READY"
     assert client.post(f"{base}/complete", json=INVOICE, headers=clinic).json()["status"] == "COMPLETED"

@@ -67,7 +67,11 @@ def list_price(code: str, currency: str) -> float:
     items = raw["products"] if isinstance(raw, dict) else raw
     product = next(p for p in items if p["product_code"] == code)
     prices = product["prices"]
-    return float(prices[currency] if isinstance(prices, dict) else next(p["price"] for p in prices if p["currency_code"] == currency))
+    return float(
+        prices[currency]
+        if isinstance(prices, dict)
+        else next(p["price"] for p in prices if p["currency_code"] == currency)
+    )
 
 
 # -- start ----------------------------------------------------------------------------------------
@@ -149,7 +153,9 @@ def test_a_line_that_is_not_of_the_code_is_422(client, pharmacy, authorization):
 def test_a_substitute_is_priced_at_its_own_list_price_and_needs_a_reason(client, pharmacy, authorization):
     line_id = authorization["products"][0]["id"]
     substitute = "MED-SBX-001"
-    missing_reason = start(client, pharmacy, authorization["code"], products=[line(line_id, 5, substitute_product_code=substitute)])
+    missing_reason = start(
+        client, pharmacy, authorization["code"], products=[line(line_id, 5, substitute_product_code=substitute)]
+    )
     assert error_of(missing_reason) == (422, "MOCK-422-validation-failed", ["products[0].substitution_reason_enum"])
     other = line(line_id, 5, substitute_product_code=substitute, substitution_reason_enum="OTHER")
     assert error_of(start(client, pharmacy, authorization["code"], products=[other])) == (
@@ -387,11 +393,15 @@ def test_an_otp_token_is_single_use_across_operations(client, clinic, pharmacy):
 def test_the_otp_code_itself_completes_as_an_external_verification_and_is_used_up(client, pharmacy, otp_authorization):
     body = started(client, pharmacy, otp_authorization["code"])
     sent = client.post(
-        "/otp/generate", json={"beneficiary_id": OTP_DO, "sponsor_slug": "sponsor-sandbox-do", "channel": "SMS"}, headers=pharmacy
+        "/otp/generate",
+        json={"beneficiary_id": OTP_DO, "sponsor_slug": "sponsor-sandbox-do", "channel": "SMS"},
+        headers=pharmacy,
     ).json()
     wrong = complete_dispensation(client, pharmacy, body, external_verifications=[{"type": "OTP", "value": "000000"}])
     assert error_of(wrong)[1] == "MOCK-422-verification-required"
-    right = complete_dispensation(client, pharmacy, body, external_verifications=[{"type": "OTP", "value": PERSONA_OTP}])
+    right = complete_dispensation(
+        client, pharmacy, body, external_verifications=[{"type": "OTP", "value": PERSONA_OTP}]
+    )
     assert right.status_code == 200
     validate = client.post("/otp/validate", json={"otp_id": sent["otp_id"], "code": PERSONA_OTP}, headers=pharmacy)
     assert error_of(validate)[1] == "MOCK-422-otp-invalid"  # the code was used up by the dispensation
@@ -400,8 +410,16 @@ def test_the_otp_code_itself_completes_as_an_external_verification_and_is_used_u
 def _procedure_authorization(client, clinic) -> dict:
     """The biometric persona's MEDICAL_PROCEDURE authorization on demo-insurer (biometric to complete and to
     dispense procedures)."""
-    body = guide_body(BIOMETRIC_GT, "demo-insurer", [{"product_code": "CONS-GEN", "product_type": "PROCEDURE", "quantity": 1}])
-    body.update({"professional_license_number": "COL-4455", "service_type_code": "OUTPATIENT", "authorization_type": "PROCEDURE"})
+    body = guide_body(
+        BIOMETRIC_GT, "demo-insurer", [{"product_code": "CONS-GEN", "product_type": "PROCEDURE", "quantity": 1}]
+    )
+    body.update(
+        {
+            "professional_license_number": "COL-4455",
+            "service_type_code": "OUTPATIENT",
+            "authorization_type": "PROCEDURE",
+        }
+    )
     created = initiate(client, clinic, body)
     reading = {"type": "FINGERPRINT", "reading_base64": base64.b64encode(b"R" * 2048).decode()}
     read = client.post(f"/arc/v1/authorization-requests/{created['id']}/biometrics", json=reading, headers=clinic)
@@ -425,7 +443,9 @@ def test_a_biometric_sponsor_asks_a_match_to_dispense_a_procedure(client, clinic
     assert no.status_code == 200 and no.json()["dispensation_id"] == body["dispensation_id"]
     assert error_of(complete_dispensation(client, pharmacy, body))[1] == "MOCK-422-verification-required"
     reading = base64.b64encode(b"R" * 2048).decode()
-    matched = complete_dispensation(client, pharmacy, body, external_verifications=[{"type": "BIOMETRIC", "value": reading}])
+    matched = complete_dispensation(
+        client, pharmacy, body, external_verifications=[{"type": "BIOMETRIC", "value": reading}]
+    )
     assert matched.status_code == 200 and matched.json()["claim"]["claim_type"] == "DISPENSATION"
 
 

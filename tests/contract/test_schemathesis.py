@@ -142,7 +142,10 @@ def _workflow_document(name: str) -> dict:
         return isinstance(op, dict) and (bool(set(tags) & set(op.get("tags", []))) or op.get("operationId") in extra)
 
     tagged = {path: item for path, item in document["paths"].items() if any(included(op) for op in item.values())}
-    tagged = {path: {m: op for m, op in item.items() if not isinstance(op, dict) or included(op)} for path, item in tagged.items()}
+    tagged = {
+        path: {m: op for m, op in item.items() if not isinstance(op, dict) or included(op)}
+        for path, item in tagged.items()
+    }
     present = {op["operationId"] for item in tagged.values() for op in item.values() if isinstance(op, dict)}
     for item in tagged.values():
         for op in item.values():

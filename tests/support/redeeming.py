@@ -24,7 +24,9 @@ def error_of(response) -> tuple[int, str, list[str]]:
 
 def otp_token(client, auth, beneficiary_id: int = OTP_DO, sponsor: str = "sponsor-sandbox-do") -> str:
     sent = client.post(
-        "/otp/generate", json={"beneficiary_id": beneficiary_id, "sponsor_slug": sponsor, "channel": "SMS"}, headers=auth
+        "/otp/generate",
+        json={"beneficiary_id": beneficiary_id, "sponsor_slug": sponsor, "channel": "SMS"},
+        headers=auth,
     )
     assert sent.status_code == 201, sent.text
     validated = client.post("/otp/validate", json={"otp_id": sent.json()["otp_id"], "code": PERSONA_OTP}, headers=auth)

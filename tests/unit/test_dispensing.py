@@ -77,7 +77,10 @@ def test_a_finished_dispensation_takes_no_other_step(ledger):
     dispensing = ledger.area(Dispensing)
     cancelled = dispensing.start(PHARMACY, {"code": granted.code})
     dispensing.cancel(PHARMACY.provider_slug, cancelled.dispensation_id)
-    refused = lambda: dispensing.complete(PHARMACY.provider_slug, cancelled.dispensation_id, {"amount": 15000.0, **INVOICE})  # noqa: E731
+
+    def refused():
+        return dispensing.complete(PHARMACY.provider_slug, cancelled.dispensation_id, {"amount": 15000.0, **INVOICE})
+
     assert code_of(refused) == "MOCK-422-dispensation-not-started"
     completed = dispensing.start(PHARMACY, {"code": granted.code})
     dispensing.complete(PHARMACY.provider_slug, completed.dispensation_id, {"amount": 15000.0, **INVOICE})

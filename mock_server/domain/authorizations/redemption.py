@@ -11,9 +11,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from mock_server.core.errors import ApiError, FieldError
 from mock_server.domain.authorizations.records import (

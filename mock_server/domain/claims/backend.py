@@ -32,7 +32,6 @@ from mock_server.domain.tokens import Principal
 __all__ = ["Claims"]
 
 
-
 class Claims(Area):
     name = "claims"
     tables = {
@@ -90,7 +89,9 @@ class Claims(Area):
         listed = []
         for line in lines:
             product = self.world.product(line.substitute_product_code or line.product_code)
-            listed.append((product.prices.get(currency_code, line.price) if product else line.price, line.quantity, line.taxes))
+            listed.append(
+                (product.prices.get(currency_code, line.price) if product else line.price, line.quantity, line.taxes)
+            )
         now = self.clock.timestamp()
         claim_id = self.ids.next_id("claim")
         claim = Claim(
@@ -118,8 +119,15 @@ class Claims(Area):
         return claim
 
     def for_dispensation(
-        self, *, dispensation_id: int, provider_slug: str, branch_id: int | None, authorization: Authorization,
-        currency_code: str, lines: list[ClaimLine], invoice: Invoice,
+        self,
+        *,
+        dispensation_id: int,
+        provider_slug: str,
+        branch_id: int | None,
+        authorization: Authorization,
+        currency_code: str,
+        lines: list[ClaimLine],
+        invoice: Invoice,
     ) -> Claim:
         return self.new_claim(
             ClaimType.DISPENSATION,

@@ -81,7 +81,9 @@ def file_for_authorization(claims: Claims, provider_slug: str, authorization_id:
     authz.check_redeemable(authorization)
     products = body["products"]
     wanted = [
-        Wanted(f"products[{i}]", int(p["authorization_product_id"]), None, int(p["quantity"]), "authorization_product_id")
+        Wanted(
+            f"products[{i}]", int(p["authorization_product_id"]), None, int(p["quantity"]), "authorization_product_id"
+        )
         for i, p in enumerate(products)
     ]
     picked = pick(authorization, wanted)

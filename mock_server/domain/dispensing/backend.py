@@ -110,7 +110,9 @@ class Dispensing(Area):
         authz.check_redeemable(authorization)
         beneficiary = self.world.beneficiary(authorization.beneficiary_id)
         if not beneficiary.coverage_active(self.ledger.today()):
-            raise ApiError("MOCK-422-coverage-inactive", errors=[FieldError("code", "the beneficiary has no active coverage")])
+            raise ApiError(
+                "MOCK-422-coverage-inactive", errors=[FieldError("code", "the beneficiary has no active coverage")]
+            )
         sponsor = self.world.sponsors[authorization.sponsor_slug]
         currency = self._currency(body, sponsor.currency_code, "the sponsor's")
         chosen = picking.for_authorization(self.world, authorization, body.get("products"), currency)
@@ -211,7 +213,9 @@ class Dispensing(Area):
             prescription = rx.prescriptions[dispensation.prescription_id]
             rx.unlock(prescription, dispensation_id)  # its own items are choosable again
             try:
-                chosen = picking.for_prescription(self.world, prescription, body["products"], dispensation.currency_code)
+                chosen = picking.for_prescription(
+                    self.world, prescription, body["products"], dispensation.currency_code
+                )
             except ApiError:
                 rx.lock(prescription, dispensation_id, [line.line_id for line in dispensation.lines])
                 raise
@@ -389,4 +393,3 @@ class Dispensing(Area):
 
     def verification_status(self, provider_slug: str, dispensation_id: int) -> dict[str, Any]:
         return verification.status_view(self, self.dispensation_of(provider_slug, dispensation_id))
-

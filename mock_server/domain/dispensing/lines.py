@@ -124,7 +124,9 @@ def for_prescription(
             item = open_items.get(item_id) if item_id is not None else None
             if item is None:
                 if item_id is not None:
-                    problems.append(FieldError(f"{path}.id", f"item {item_id} is not dispensable on {prescription.code}"))
+                    problems.append(
+                        FieldError(f"{path}.id", f"item {item_id} is not dispensable on {prescription.code}")
+                    )
                 continue
             asked[item.id] = asked.get(item.id, 0) + int(entry["quantity"])
             left = item.quantity - item.dispensed_quantity

@@ -45,8 +45,10 @@ def kind_of(rule: VerificationRule) -> VerificationKind:
 def _given(dispensation: Dispensation, body: dict[str, Any], kind: VerificationKind) -> list[tuple[str, str]]:
     """``(path, value)`` of the external verifications of this kind, the complete's first, then the start's."""
     found = []
-    for where, items in (("external_verifications", body.get("external_verifications") or []),
-                         ("start.external_verifications", dispensation.external_verifications)):
+    for where, items in (
+        ("external_verifications", body.get("external_verifications") or []),
+        ("start.external_verifications", dispensation.external_verifications),
+    ):
         for i, item in enumerate(items):
             if str(item.get("type", "")).upper() == kind and item.get("value") is not None:
                 found.append((f"{where}[{i}].value", str(item["value"])))
