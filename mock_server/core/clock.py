@@ -26,7 +26,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-__all__ = ["EARLIEST", "LATEST", "Clock", "ClockRangeError", "Timer", "format_instant", "parse_instant"]
+__all__ = [
+    "EARLIEST",
+    "LATEST",
+    "Clock",
+    "ClockRangeError",
+    "Timer",
+    "format_instant",
+    "format_optional_instant",
+    "parse_instant",
+]
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +48,11 @@ LATEST = 221845392000.0  # 9000-01-01T00:00:00Z
 
 class ClockRangeError(ValueError):
     pass
+
+
+def format_optional_instant(ts: float | None) -> str | None:
+    """:func:`format_instant`, or None for a moment that has not come (``decided_at`` of a pending challenge)."""
+    return None if ts is None else format_instant(ts)
 
 
 def format_instant(ts: float) -> str:

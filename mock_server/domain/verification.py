@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from mock_server.core.clock import format_instant
+from mock_server.core.clock import format_instant, format_optional_instant
 from mock_server.core.errors import ApiError, FieldError
 from mock_server.core.states import StateMachine
 from mock_server.domain.ledger import Area, TimerHandler
@@ -147,7 +147,7 @@ class Challenge:
             "sponsor_slug": self.sponsor_slug,
             "status": self.status,
             "created_at": format_instant(self.created_at),
-            "decided_at": None if self.decided_at is None else format_instant(self.decided_at),
+            "decided_at": format_optional_instant(self.decided_at),
         }
 
 

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 import orjson
 
-from mock_server.core.clock import format_instant
+from mock_server.core.clock import format_instant, format_optional_instant
 from mock_server.core.errors import ApiError, FieldError
 from mock_server.core.events import Event
 from mock_server.core.signing import SIGNATURE_HEADER, sign
@@ -163,7 +163,7 @@ class Delivery:
             "url": self.url,
             "status": self.status,
             "attempts": [a.view() for a in self.attempts],
-            "next_attempt_at": None if self.next_attempt_at is None else format_instant(self.next_attempt_at),
+            "next_attempt_at": format_optional_instant(self.next_attempt_at),
         }
 
 

@@ -166,13 +166,7 @@ class Claims(Area):
                 "MOCK-422-amount-mismatch",
                 errors=[FieldError("amount", f"must equal the claimed amount {claim.claimed_amount:.2f}")],
             )
-        claim.invoice = Invoice(
-            body["document_number"],
-            body["document_date"],
-            body.get("document_serial"),
-            body.get("document_digital_signature"),
-            body.get("provider_transaction_id"),
-        )
+        claim.invoice = Invoice.of(body)
         CLAIM_STATES.move(claim, ClaimStatus.COMPLETED)
         claim.completed_at = claim.updated_at = self.clock.timestamp()
         return claim

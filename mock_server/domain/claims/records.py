@@ -100,13 +100,26 @@ class ClaimLine:
 
 @dataclass
 class Invoice:
-    """The invoice a claim is completed with (CompleteDispensationRequest's fields)."""
+    """The invoice a dispensation or a claim is completed with (CompleteDispensationRequest's fields)."""
 
     document_number: str
     document_date: str
     document_serial: str | None = None
     document_digital_signature: str | None = None
     provider_transaction_id: str | None = None
+    amount: float | None = None
+
+    @classmethod
+    def of(cls, body: dict) -> Invoice:
+        """From a complete request's body (validated by its schema)."""
+        return cls(
+            body["document_number"],
+            body["document_date"],
+            body.get("document_serial"),
+            body.get("document_digital_signature"),
+            body.get("provider_transaction_id"),
+            None if body.get("amount") is None else float(body["amount"]),
+        )
 
 
 @dataclass

@@ -7,20 +7,24 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from mock_server.core.clock import format_instant
+from mock_server.core.clock import format_instant, format_optional_instant
 from mock_server.domain.authorizations import Authorizations
-from mock_server.domain.claims.records import Claim, ClaimLine, Monitor, MonitorStatus
+from mock_server.domain.claims.records import Claim, ClaimLine, Invoice, Monitor, MonitorStatus
 
 if TYPE_CHECKING:
     from mock_server.domain.claims.backend import Claims
 
-__all__ = ["claim_path", "monitor", "monitor_path", "outpatient_claim", "procedure_claim", "provider_claim"]
+__all__ = [
+    "claim_path",
+    "invoice_view",
+    "monitor",
+    "monitor_path",
+    "outpatient_claim",
+    "procedure_claim",
+    "provider_claim",
+]
 
 ABOVE_LIST_PRICES = "The claimed amount is above the list prices of the claimed products."
-
-
-def _instant(value: float | None) -> str | None:
-    return None if value is None else format_instant(value)
 
 
 def claim_path(claim_id: int) -> str:
@@ -45,8 +49,8 @@ def line_view(line: ClaimLine) -> dict[str, Any]:
     }
 
 
-def _invoice(claim: Claim) -> dict[str, Any]:
-    invoice = claim.invoice
+def invoice_view(invoice: Invoice | None) -> dict[str, Any]:
+    """The invoice fields, null until the claim (or dispensation) is completed."""
     return {
         "document_number": invoice.document_number if invoice else None,
         "document_serial": invoice.document_serial if invoice else None,
@@ -77,7 +81,7 @@ def provider_claim(claims: Claims, claim: Claim) -> dict[str, Any]:
         "sponsor_slug": claim.sponsor_slug,
         "sponsor_transaction_id": claim.sponsor_transaction_id,
         "provider_branch_name": _branch_name(claims, claim),
-        **_invoice(claim),
+        **invoice_view(claim.invoice),
         "currency": claim.currency_code,
         "claimed_amount": claim.claimed_amount,
         "copayment_amount": claim.copayment_amount,
@@ -92,8 +96,8 @@ def provider_claim(claims: Claims, claim: Claim) -> dict[str, Any]:
         "products": [line_view(line) for line in claim.lines],
         "created_at": format_instant(claim.created_at),
         "updated_at": format_instant(claim.updated_at),
-        "completed_at": _instant(claim.completed_at),
-        "voided_at": _instant(claim.voided_at),
+        "completed_at": format_optional_instant(claim.completed_at),
+        "voided_at": format_optional_instant(claim.voided_at),
     }
 
 
@@ -138,7 +142,7 @@ def outpatient_claim(claims: Claims, claim: Claim) -> dict[str, Any]:
         "diagnoses": [{"coding_system": "ICD-10", "code": code} for code in claim.diagnoses],
         "line_items": [line_view(line) for line in claim.lines],
         "files": _files(claims, claim),
-        **_invoice(claim),
+        **invoice_view(claim.invoice),
         "created_at": format_instant(claim.created_at),
         "updated_at": format_instant(claim.updated_at),
     }
@@ -172,7 +176,7 @@ def procedure_claim(claims: Claims, claim: Claim) -> dict[str, Any]:
         "beneficiary_id": claim.beneficiary_id,
         "sponsor_slug": claim.sponsor_slug,
         "currency_code": claim.currency_code,
-        **_invoice(claim),
+        **invoice_view(claim.invoice),
         "created_at": format_instant(claim.created_at),
         "updated_at": format_instant(claim.updated_at),
     }

@@ -21,14 +21,14 @@ dispenses, to that provider too (inferred).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from mock_server.core.errors import ApiError, FieldError
 from mock_server.domain import money
 from mock_server.domain.authorizations import Authorizations
 from mock_server.domain.claims import Claims
-from mock_server.domain.claims.records import ClaimLine
-from mock_server.domain.claims.records import Invoice as ClaimInvoice
+from mock_server.domain.claims.records import ClaimLine, Invoice
 from mock_server.domain.codes import Codes, CodeType
 from mock_server.domain.dispensing import lines as picking
 from mock_server.domain.dispensing import payloads, verification, views
@@ -37,7 +37,6 @@ from mock_server.domain.dispensing.records import (
     TIMEOUT_SECONDS,
     Dispensation,
     DispensationStatus,
-    Invoice,
 )
 from mock_server.domain.events import EventType
 from mock_server.domain.ledger import Area, TimerHandler
@@ -296,14 +295,7 @@ class Dispensing(Area):
                 authz.authorizations[dispensation.authorization_id], held_by=dispensation.dispensation_id
             )
         verification.verify(self, dispensation, body)
-        dispensation.invoice = Invoice(
-            amount=float(body["amount"]),
-            document_number=body["document_number"],
-            document_date=body["document_date"],
-            document_serial=body.get("document_serial"),
-            document_digital_signature=body.get("document_digital_signature"),
-            provider_transaction_id=body.get("provider_transaction_id"),
-        )
+        dispensation.invoice = Invoice.of(body)
         self._redeem(dispensation)
         DISPENSATION_STATES.move(dispensation, DispensationStatus.COMPLETED)
         dispensation.completed_at = dispensation.updated_at = self.clock.timestamp()
@@ -322,7 +314,6 @@ class Dispensing(Area):
         authz = self.ledger.area(Authorizations)
         authorization = authz.authorizations[dispensation.authorization_id]
         authz.unlock(authorization, dispensation.dispensation_id)
-        invoice = dispensation.invoice
         claims = self.ledger.area(Claims)
         claim_lines = [
             ClaimLine(
@@ -345,13 +336,7 @@ class Dispensing(Area):
             authorization=authorization,
             currency_code=dispensation.currency_code,
             lines=claim_lines,
-            invoice=ClaimInvoice(
-                invoice.document_number,
-                invoice.document_date,
-                invoice.document_serial,
-                invoice.document_digital_signature,
-                invoice.provider_transaction_id,
-            ),
+            invoice=replace(dispensation.invoice),
         )
         claims.take(authorization, claim_lines)
         dispensation.claim_id = claim.id

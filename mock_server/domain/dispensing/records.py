@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from mock_server.core.states import StateMachine
+from mock_server.domain.claims.records import Invoice
 from mock_server.domain.codes import CodeType
 from mock_server.domain.verification import VerificationKind
 
@@ -22,7 +23,6 @@ __all__ = [
     "Dispensation",
     "DispensationLine",
     "DispensationStatus",
-    "Invoice",
     "SubstitutionReason",
 ]
 
@@ -69,18 +69,6 @@ class DispensationLine:
     @property
     def total(self) -> float:
         return self.price * self.quantity + self.taxes
-
-
-@dataclass
-class Invoice:
-    """CompleteDispensationRequest's invoice fields."""
-
-    amount: float
-    document_number: str
-    document_date: str
-    document_serial: str | None = None
-    document_digital_signature: str | None = None
-    provider_transaction_id: str | None = None
 
 
 @dataclass

@@ -5,18 +5,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from mock_server.core.clock import format_instant
+from mock_server.core.clock import format_instant, format_optional_instant
 from mock_server.domain.claims import Claims
+from mock_server.domain.claims.views import invoice_view
 from mock_server.domain.dispensing.records import Dispensation, DispensationLine
 
 if TYPE_CHECKING:
     from mock_server.domain.dispensing.backend import Dispensing
 
 __all__ = ["dispensation_view", "line_view"]
-
-
-def _instant(value: float | None) -> str | None:
-    return None if value is None else format_instant(value)
 
 
 def line_view(line: DispensationLine) -> dict[str, Any]:
@@ -57,22 +54,13 @@ def dispensation_view(dispensing: Dispensing, dispensation: Dispensation) -> dic
         "amount": dispensation.total,
         "verification_required": dispensation.verification_required,
         "challenge_id": dispensation.challenge_id,
-        "invoice": None
-        if invoice is None
-        else {
-            "amount": invoice.amount,
-            "document_number": invoice.document_number,
-            "document_serial": invoice.document_serial,
-            "document_date": invoice.document_date,
-            "document_digital_signature": invoice.document_digital_signature,
-            "provider_transaction_id": invoice.provider_transaction_id,
-        },
+        "invoice": None if invoice is None else {"amount": invoice.amount, **invoice_view(invoice)},
         "claim_id": dispensation.claim_id,
         "claim": None if claim is None else claims.provider_claim_view(claim),
         "created_at": format_instant(dispensation.created_at),
         "updated_at": format_instant(dispensation.updated_at),
-        "times_out_at": _instant(dispensation.times_out_at),
-        "completed_at": _instant(dispensation.completed_at),
-        "cancelled_at": _instant(dispensation.cancelled_at),
+        "times_out_at": format_optional_instant(dispensation.times_out_at),
+        "completed_at": format_optional_instant(dispensation.completed_at),
+        "cancelled_at": format_optional_instant(dispensation.cancelled_at),
         "cancel_reason": dispensation.cancel_reason,
     }
