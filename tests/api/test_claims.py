@@ -293,3 +293,61 @@ def test_the_claims_list_shows_every_claim_of_this_provider_and_filters_them(cli
     assert client.get(CLAIMS, headers=clinic).json()["page"]["total_elements"] == 0
     bad = client.get(f"{CLAIMS}?status=OPEN", headers=pharmacy)
     assert error_of(bad) == (400, "MOCK-400-invalid-parameter", ["status"])
+
+
+# -- what the second skeptic review found unpinned -----------------------------------------------------
+LAB_AUTHORIZATION = [{"product_code": "LAB-HEMO", "product_type": "LABORATORY", "quantity": 2}]
+
+
+def _processed(client, clinic, body) -> dict:
+    monitor = file_outpatient(client, clinic, body)
+    advance(client, 10)
+    return monitor_of(client, clinic, monitor)["monitor_resource"]
+
+
+def test_an_outpatient_claim_on_a_voided_authorization_ends_in_error(client, clinic):
+    authorization = authorize(client, clinic, products=LAB_AUTHORIZATION)
+    assert client.post(f"/arc/v1/authorizations/{authorization['id']}/void", json={}, headers=clinic).status_code == 200
+    resource = _processed(client, clinic, outpatient_body(authorization_id=authorization["id"]))
+    assert (resource["status"], resource["error_code"]) == ("ERROR", "MOCK-422-code-not-redeemable")
+
+
+def test_an_outpatient_claim_on_another_beneficiarys_authorization_ends_in_error(client, clinic):
+    authorization = authorize(client, clinic, products=LAB_AUTHORIZATION)  # MARIA's
+    body = outpatient_body(1000101, authorization_id=authorization["id"])  # another sponsor-sandbox beneficiary
+    resource = _processed(client, clinic, body)
+    assert (resource["status"], resource["error_code"]) == ("ERROR", "MOCK-422-code-not-redeemable")
+    assert [d["path"] for d in resource["error_details"]] == ["authorization_id"]
+
+
+def test_an_outpatient_claim_of_a_type_the_sponsor_does_not_cover_ends_in_error(client, clinic):
+    items = [{"product_code": "IMG-SBX-001", "product_type": "DIAGNOSTIC_TEST", "quantity": 1}]
+    resource = _processed(client, clinic, outpatient_body(APPROVED_GT, "demo-insurer", items=items))  # no imaging
+    assert (resource["status"], resource["error_code"]) == ("ERROR", "MOCK-422-validation-failed")
+    assert [d["path"] for d in resource["error_details"]] == ["line_items[0].product_code"]
+
+
+def test_the_claims_list_filters_by_status(client, clinic):
+    first = _processed(client, clinic, outpatient_body())
+    _processed(client, clinic, outpatient_body())
+    claim_id = int(first["location"].rsplit("/", 1)[1])
+    client.post(f"{OUTPATIENT}/{claim_id}/void", json={}, headers=clinic)
+    voided = client.get(f"{CLAIMS}?status=VOIDED", headers=clinic).json()["content"]
+    assert [c["id"] for c in voided] == [claim_id]
+    assert len(client.get(f"{CLAIMS}?status=READY", headers=clinic).json()["content"]) == 1
+
+
+def test_a_procedure_claim_may_take_part_of_the_units(client, clinic):
+    procedure = [{"product_code": "CONS-GEN", "product_type": "MEDICAL_PROCEDURE", "quantity": 2}]
+    authorization = authorize(client, clinic, products=procedure)
+    body = {"authorization_id": authorization["id"], "products": [{"product_code": "CONS-GEN", "quantity": 1}]}
+    filed = client.post(PROCEDURE, json=body, headers=clinic)
+    assert filed.status_code == 201 and filed.json()["amount"] == CONS_GEN_COP
+    after = client.get(f"/arc/v1/authorizations/{authorization['id']}", headers=clinic).json()
+    assert after["status"] == "PARTIALLY_CLAIMED"
+
+
+def test_another_provider_sees_no_claim_monitor_of_the_clinic(client, clinic, pharmacy):
+    monitor = file_outpatient(client, clinic, outpatient_body())
+    answer = client.get(f"{OUTPATIENT}/monitors/{monitor['monitor_resource']['id']}", headers=pharmacy)
+    assert error_of(answer) == (404, "MOCK-404-monitor-not-found", [])

@@ -12,7 +12,7 @@ import orjson
 import pytest
 
 from mock_server.webhooks import verify
-from tests.support.flows import APPROVED_DO, BIOMETRIC_GT, MARIA, OTP_DO, events_of, guide_body, initiate
+from tests.support.flows import APPROVED_DO, BIOMETRIC_GT, LIMITED, MARIA, OTP_DO, events_of, guide_body, initiate
 from tests.support.prescribing import CO_OFFICE, MARIA_CC, issue, v1_body
 from tests.support.receiver import Receiver
 from tests.support.redeeming import (
@@ -513,3 +513,100 @@ def test_explain_says_whether_a_code_is_redeemable_now_and_why_not(client, pharm
     complete_dispensation(client, pharmacy, body)
     assert explained()["redeemable"] is False and "fully claimed" in explained()["not_redeemable_because"]
     assert explained()["remaining_quantity"] == 0
+
+
+# -- what the second skeptic review found unpinned -----------------------------------------------------
+def test_cancelling_twice_answers_the_same_and_emits_once(client, sandbox, pharmacy, authorization):
+    body = started(client, pharmacy, authorization["code"])
+    url = f"{DISPENSATIONS}/{body['dispensation_id']}/cancel"
+    first, second = (client.post(url, json={}, headers=pharmacy) for _ in range(2))
+    assert first.status_code == second.status_code == 200 and second.json() == first.json()
+    assert len(events_of(sandbox, "dispensing.cancelled")) == 2  # one to the clinic, one to the pharmacy
+
+
+def test_an_update_restarts_the_30_minutes(client, authorization):
+    pharmacy = client.bearer(PHARMACY)
+    body = started(client, pharmacy, authorization["code"])
+    url = f"{DISPENSATIONS}/{body['dispensation_id']}"
+    client.post("/__admin/clock/advance", json={"seconds": 20 * 60})
+    update = {"products": [line(authorization["products"][0]["id"], 5)]}
+    assert client.put(url, json=update, headers=client.bearer(PHARMACY)).status_code == 200
+    client.post("/__admin/clock/advance", json={"seconds": 20 * 60})
+    assert client.get(url, headers=client.bearer(PHARMACY)).json()["status"] == "STARTED"  # 20 min after the change
+    client.post("/__admin/clock/advance", json={"seconds": 10 * 60})
+    assert client.get(url, headers=client.bearer(PHARMACY)).json()["cancel_reason"] == "TIMEOUT"
+
+
+def test_completing_after_the_authorization_expired_is_422_and_claims_nothing(client, authorization):
+    client.post("/__admin/clock/advance", json={"seconds": 30 * 86400 - 600})  # sponsor-sandbox: valid 30 days
+    body = started(client, client.bearer(PHARMACY), authorization["code"])
+    client.post("/__admin/clock/advance", json={"seconds": 600})
+    pharmacy = client.bearer(PHARMACY)
+    assert error_of(complete_dispensation(client, pharmacy, body))[:2] == (422, "MOCK-422-code-not-redeemable")
+    assert client.get(CLAIMS, headers=pharmacy).json()["page"]["total_elements"] == 0
+
+
+def test_the_generated_claim_carries_the_lines_taxes(client, pharmacy, authorization):
+    body = started(
+        client, pharmacy, authorization["code"], products=[line(authorization["products"][0]["id"], 7, taxes=10.0)]
+    )
+    url = f"{DISPENSATIONS}/{body['dispensation_id']}/complete"
+    claim = client.post(url, json=invoice(7 * MED_042_COP + 10.0), headers=pharmacy).json()["claim"]
+    assert claim["claimed_amount"] == 3510.0 and claim["products"][0]["taxes"] == 10.0
+
+
+def test_a_copay_plan_sets_the_copayment_coinsurance_and_covered_amount(client, clinic, pharmacy):
+    """benefit-limit-co is on BASIC-10: a copay of 9,000 COP, then 30 % (fixtures/world/sponsors.yaml)."""
+    products = [{"product_code": "LAB-HEMO", "product_type": "LABORATORY", "quantity": 1}]
+    claim = complete_dispensation(
+        client, pharmacy, started(client, pharmacy, authorize(client, clinic, LIMITED, products=products)["code"])
+    ).json()["claim"]
+    assert (
+        claim["claimed_amount"],
+        claim["copayment_amount"],
+        claim["coinsurance_amount"],
+        claim["covered_amount"],
+    ) == (
+        38000.0,
+        9000.0,
+        8700.0,
+        20300.0,
+    )
+
+
+def test_an_otp_code_given_at_start_counts_at_complete(client, pharmacy, otp_authorization):
+    sent = client.post(
+        "/otp/generate",
+        json={"beneficiary_id": OTP_DO, "sponsor_slug": "sponsor-sandbox-do", "channel": "SMS"},
+        headers=pharmacy,
+    )
+    assert sent.status_code == 201
+    verification = [{"type": "OTP", "value": PERSONA_OTP}]
+    body = started(client, pharmacy, otp_authorization["code"], external_verifications=verification)
+    assert complete_dispensation(client, pharmacy, body).status_code == 200
+
+
+def test_a_challenge_decided_no_match_is_failed_and_one_decided_match_completes(client, clinic, pharmacy):
+    body = started(client, pharmacy, _procedure_authorization(client, clinic)["code"])
+    status_url = f"{DISPENSATIONS}/{body['dispensation_id']}/verification-status"
+    challenge = complete_dispensation(client, pharmacy, body).json()["challenge_id"]
+    client.post(f"/__admin/challenges/{challenge}/decision", json={"outcome": "NO_MATCH"})
+    assert client.get(status_url, headers=pharmacy).json()["status"] == "FAILED"
+    challenge = complete_dispensation(client, pharmacy, body).json()["challenge_id"]  # a new challenge
+    client.post(f"/__admin/challenges/{challenge}/decision", json={"outcome": "MATCH"})
+    assert complete_dispensation(client, pharmacy, body).status_code == 200
+    assert client.get(status_url, headers=pharmacy).json()["status"] == "VERIFIED"
+
+
+def test_a_prescription_quantity_beyond_what_is_left_is_422(client, pharmacy, prescription):
+    body = started(client, pharmacy, prescription["code"])
+    item = body["products"][0]["id"]
+    client.post(f"{DISPENSATIONS}/{body['dispensation_id']}/cancel", json={}, headers=pharmacy)
+    answer = start(client, pharmacy, prescription["code"], products=[line(item, 31)])  # 30 prescribed
+    assert error_of(answer) == (422, "MOCK-422-validation-failed", ["products[0].quantity"])
+
+
+def test_a_prescription_is_priced_in_the_currency_of_the_dispensing_providers_country(client, prescription):
+    madrid = client.bearer("demo-doctors-office-es")
+    body = started(client, madrid, prescription["code"])
+    assert body["currency_code"] == "EUR" and body["products"][0]["price"] == list_price("MED-042", "EUR")

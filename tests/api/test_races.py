@@ -267,3 +267,21 @@ def test_racing_claims_never_claim_an_authorization_beyond_its_authorized_quanti
         [authorization] = snapshot["authorizations"]
         assert [line["claimed_quantity"] for line in authorization["lines"]] == [30]
         assert authorization["status"] == "CLAIMED"
+
+
+def test_fifty_racing_starts_on_one_prescription_code_start_exactly_one_dispensation():
+    from tests.support.prescribing import CO_OFFICE, MARIA_CC, issue, v1_body
+
+    with ServedMock() as mock, mock.client() as http:
+        prescription = issue(http, mock.bearer(http, CO_OFFICE), "v1", v1_body(MARIA_CC))
+        pharmacy = mock.bearer(http, PHARMACY)
+
+        responses = race(mock, DISPENSATIONS, {"code": prescription["code"]}, pharmacy, racers=REDEEMERS)
+
+        assert statuses(responses) == {201: 1, 409: REDEEMERS - 1}
+        snapshot = http.get("/__admin/snapshot").json()
+        assert len(snapshot["dispensations"]) == 1
+        [stored] = snapshot["prescriptions"]
+        holder = snapshot["dispensations"][0]["dispensation_id"]
+        assert [item["locked_by"] for item in stored["items"]] == [holder]
+        assert by_provider(mock, "dispensing.started") == {"doctors-office-example": 1, "pharmacy-example": 1}
