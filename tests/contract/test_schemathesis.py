@@ -100,9 +100,15 @@ def _figures():
         print(f"\nstateless: {sum(CASES.values())} cases over {len(CASES)} operations", file=sys.stderr)
 
 
+# Examples per operation: schemathesis.toml's max-examples, or OSIGU_FUZZ_EXAMPLES (the CI's served leg runs
+# fewer over HTTP: the same app was fuzzed in process at full depth just before; it proves the remote mode).
+EXAMPLES = int(os.environ.get("OSIGU_FUZZ_EXAMPLES") or 0) or None
+EXAMPLE_SETTINGS = {"max_examples": EXAMPLES} if EXAMPLES else {}
+
+
 @pytest.mark.skipif(TARGET.skip_reason is not None, reason=TARGET.skip_reason or "")
 @schema.parametrize()
-@settings(suppress_health_check=QUIET, deadline=None)
+@settings(suppress_health_check=QUIET, deadline=None, **EXAMPLE_SETTINGS)
 def test_every_operation_conforms(case):
     CASES[case.operation.label] += 1
     case.call_and_validate()
