@@ -130,7 +130,7 @@ WORKFLOWS = {
 }
 # schemathesis decides with true randomness whether a step follows a link, so a run goes on, a batch of
 # scenarios at a time, until every documented link has been followed, up to a cap.
-BATCH = 25
+BATCH = 10
 MAX_SCENARIOS = 1000
 TRANSITION = re.compile(r"^(?P<source>.+?) -> \[(?P<status>\d+)\] (?P<link>\w+?)(?:_\d+)? -> (?P<target>.+)$")
 
