@@ -7,15 +7,9 @@ import pytest
 from mock_server.app import create_app
 from mock_server.core.clock import format_instant, parse_instant
 from mock_server.settings import Settings
-from tests.support.clients import CheckedClient
+from tests.support.clients import CheckedClient, error_of
 
 OTP_REQUEST = {"beneficiary_id": 1000007, "sponsor_slug": "sponsor-sandbox-do", "channel": "SMS"}
-
-
-def error_of(response) -> tuple[int, str, list[str]]:
-    """An error response as (status, code, its errors' paths sorted): the order of errors[] is not in the contract."""
-    body = response.json()
-    return response.status_code, body["code"], sorted(e["path"] for e in body["errors"])
 
 
 def test_world_lists_every_demo_client_in_the_pinned_shape(client):

@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.clients import error_of
 from tests.support.state import fingerprint
 
 JSON = {"Content-Type": "application/json"}
-
-
-def error_of(response) -> tuple[int, str, list[str]]:
-    """An error response as (status, code, its errors' paths sorted): the order of errors[] is not in the contract."""
-    body = response.json()
-    return response.status_code, body["code"], sorted(e["path"] for e in body["errors"])
 
 
 @pytest.fixture

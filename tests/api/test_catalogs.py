@@ -2,16 +2,12 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.clients import error_of
+
 
 @pytest.fixture
 def auth(client):
     return client.bearer("demo-clinic")
-
-
-def error_of(response) -> tuple[int, str, list[str]]:
-    """An error response as (status, code, its errors' paths sorted): the order of errors[] is not in the contract."""
-    body = response.json()
-    return response.status_code, body["code"], sorted(e["path"] for e in body["errors"])
 
 
 def all_items(client, path, auth):

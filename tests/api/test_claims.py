@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from mock_server.core import contracts
+from tests.support.clients import error_of
 from tests.support.flows import APPROVED_DO, APPROVED_GT, INACTIVE, MARIA
 from tests.support.redeeming import (
     CLAIMS,
@@ -18,7 +19,6 @@ from tests.support.redeeming import (
     PROCEDURE,
     authorize,
     complete_dispensation,
-    error_of,
     start,
 )
 from tests.support.state import fingerprint

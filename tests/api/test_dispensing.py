@@ -12,6 +12,7 @@ import orjson
 import pytest
 
 from mock_server.webhooks import verify
+from tests.support.clients import error_of
 from tests.support.flows import APPROVED_DO, BIOMETRIC_GT, LIMITED, MARIA, OTP_DO, events_of, guide_body, initiate
 from tests.support.prescribing import CO_OFFICE, MARIA_CC, issue, v1_body
 from tests.support.receiver import Receiver
@@ -24,7 +25,6 @@ from tests.support.redeeming import (
     PHARMACY,
     authorize,
     complete_dispensation,
-    error_of,
     invoice,
     line,
     otp_token,

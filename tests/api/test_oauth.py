@@ -3,14 +3,10 @@ from __future__ import annotations
 import jwt
 import pytest
 
+from tests.support.clients import error_of
+
 CREDS = ("demo-clinic", "demo-clinic-secret")
 FORM = {"grant_type": "client_credentials"}
-
-
-def error_of(response) -> tuple[int, str, list[str]]:
-    """An error response as (status, code, its errors' paths sorted): the order of errors[] is not in the contract."""
-    body = response.json()
-    return response.status_code, body["code"], sorted(e["path"] for e in body["errors"])
 
 
 def test_token_from_basic_credentials_and_a_form_body(client):

@@ -11,7 +11,7 @@ from mock_server.app import create_app
 from mock_server.core.clock import format_instant, parse_instant
 from mock_server.domain.registrations import Registrations
 from mock_server.settings import Settings
-from tests.support.clients import CheckedClient
+from tests.support.clients import CheckedClient, error_of
 from tests.support.flows import (
     ASYNC_MX,
     BIOMETRIC_GT,
@@ -44,12 +44,6 @@ MIXED = [
 @pytest.fixture
 def auth(client):
     return client.bearer("demo-clinic")
-
-
-def error_of(response) -> tuple[int, str, list[str]]:
-    """An error response as (status, code, its errors' paths sorted): the order of errors[] is not in the contract."""
-    body = response.json()
-    return response.status_code, body["code"], sorted(e["path"] for e in body["errors"])
 
 
 def now_of(client) -> float:

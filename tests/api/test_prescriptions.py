@@ -10,6 +10,7 @@ import pytest
 from mock_server.core.clock import format_instant, parse_instant
 from mock_server.domain.codes import Codes
 from mock_server.webhooks import verify
+from tests.support.clients import error_of
 from tests.support.flows import events_of
 from tests.support.prescribing import (
     ANDREI_NIE,
@@ -39,12 +40,6 @@ def co(client):
 @pytest.fixture
 def es(client):
     return client.bearer(ES_OFFICE)
-
-
-def error_of(response) -> tuple[int, str, list[str]]:
-    """An error response as (status, code, its errors' paths sorted): the order of errors[] is not in the contract."""
-    body = response.json()
-    return response.status_code, body["code"], sorted(e["path"] for e in body["errors"])
 
 
 # -- patients ----------------------------------------------------------------------------------------

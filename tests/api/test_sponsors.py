@@ -2,14 +2,10 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.clients import error_of
+
 MARIA = {"document_type": "CC", "document_number": "1000000001"}
 SEARCH = "/v1/sponsors/sponsor-sandbox/search"
-
-
-def error_of(response) -> tuple[int, str, list[str]]:
-    """An error response as (status, code, its errors' paths sorted): the order of errors[] is not in the contract."""
-    body = response.json()
-    return response.status_code, body["code"], sorted(e["path"] for e in body["errors"])
 
 
 def cc(number: str, kind: str = "CC") -> dict:
@@ -246,7 +242,7 @@ def test_guide_product_type_is_accepted_with_a_warning_and_journalled(client, au
 def test_strict_mode_refuses_guide_product_types():
     from mock_server.app import create_app
     from mock_server.settings import Settings
-    from tests.support.clients import CheckedClient
+    from tests.support.clients import CheckedClient, error_of
 
     with CheckedClient(create_app(Settings(strict=True))) as strict:
         auth = strict.bearer()

@@ -13,16 +13,10 @@ from mock_server.core.clock import parse_instant
 from mock_server.domain.events import EVENT_TYPES
 from mock_server.settings import Settings
 from mock_server.webhooks import verify
-from tests.support.clients import CheckedClient, checker
+from tests.support.clients import CheckedClient, checker, error_of
 from tests.support.receiver import Receiver
 
 SUBSCRIPTIONS = "/webhooks/v1/subscriptions"
-
-
-def error_of(response) -> tuple[int, str, list[str]]:
-    """An error response as (status, code, its errors' paths sorted): the order of errors[] is not in the contract."""
-    body = response.json()
-    return response.status_code, body["code"], sorted(e["path"] for e in body["errors"])
 
 
 @pytest.fixture

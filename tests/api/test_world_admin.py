@@ -2,13 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.clients import error_of
 from tests.support.world import BEHAVIOURS
-
-
-def error_of(response) -> tuple[int, str, list[str]]:
-    """An error response as (status, code, its errors' paths sorted): the order of errors[] is not in the contract."""
-    body = response.json()
-    return response.status_code, body["code"], sorted(e["path"] for e in body["errors"])
 
 
 def personas(client):

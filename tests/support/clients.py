@@ -54,3 +54,9 @@ class CheckedClient(TestClient):
 
     def bearer(self, client_id: str = "demo-clinic") -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(client_id)}"}
+
+
+def error_of(response) -> tuple[int, str, list[str]]:
+    """An error response as (status, code, its errors' paths sorted): the order of errors[] is not in the contract."""
+    body = response.json()
+    return response.status_code, body["code"], sorted(e["path"] for e in body["errors"])

@@ -16,12 +16,6 @@ PERSONA_OTP = "123456"  # README: every persona's OTP code
 MED_042_COP, LAB_HEMO_COP, LAB_HEMO_DOP, CONS_GEN_COP = 500.0, 38000.0, 575.0, 72000.0
 
 
-def error_of(response) -> tuple[int, str, list[str]]:
-    """An error response as (status, code, its errors' paths sorted): the order of errors[] is not in the contract."""
-    body = response.json()
-    return response.status_code, body["code"], sorted(e["path"] for e in body["errors"])
-
-
 def otp_token(client, auth, beneficiary_id: int = OTP_DO, sponsor: str = "sponsor-sandbox-do") -> str:
     sent = client.post(
         "/otp/generate",
