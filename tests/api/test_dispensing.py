@@ -610,3 +610,23 @@ def test_a_prescription_is_priced_in_the_currency_of_the_dispensing_providers_co
     madrid = client.bearer("demo-doctors-office-es")
     body = started(client, madrid, prescription["code"])
     assert body["currency_code"] == "EUR" and body["products"][0]["price"] == list_price("MED-042", "EUR")
+
+
+def test_an_update_of_a_prescriptions_dispensation_replaces_its_items_and_keeps_the_hold(
+    client, pharmacy, prescription
+):
+    body = started(client, pharmacy, prescription["code"])
+    item = body["products"][0]["id"]
+    url = f"{DISPENSATIONS}/{body['dispensation_id']}"
+    too_many = client.put(url, json={"products": [line(item, 31)]}, headers=pharmacy)  # 30 prescribed
+    assert error_of(too_many) == (422, "MOCK-422-validation-failed", ["products[0].quantity"])
+    assert [p["quantity"] for p in client.get(url, headers=pharmacy).json()["products"]] == [30]
+    assert error_of(start(client, pharmacy, prescription["code"])) == (409, "MOCK-409-code-locked", [])
+    updated = client.put(url, json={"products": [line(item, 10)]}, headers=pharmacy)
+    assert updated.status_code == 200 and [p["quantity"] for p in updated.json()["products"]] == [10]
+    assert error_of(start(client, pharmacy, prescription["code"])) == (409, "MOCK-409-code-locked", [])
+    assert complete_dispensation(client, pharmacy, updated.json()).status_code == 200
+    office = client.bearer(CO_OFFICE)
+    assert client.get(f"/ehr/v1/prescriptions/{prescription['id']}", headers=office).json()["status"] == (
+        "PARTIALLY_DISPENSED"
+    )

@@ -210,14 +210,10 @@ class Dispensing(Area):
         else:
             rx = self.ledger.area(Prescriptions)
             prescription = rx.prescriptions[dispensation.prescription_id]
-            rx.unlock(prescription, dispensation_id)  # its own items are choosable again
-            try:
-                chosen = picking.for_prescription(
-                    self.world, prescription, body["products"], dispensation.currency_code
-                )
-            except ApiError:
-                rx.lock(prescription, dispensation_id, [line.line_id for line in dispensation.lines])
-                raise
+            chosen = picking.for_prescription(
+                self.world, prescription, body["products"], dispensation.currency_code, held_by=dispensation_id
+            )
+            rx.unlock(prescription, dispensation_id)
             rx.lock(prescription, dispensation_id, [line.line_id for line in chosen])
         dispensation.lines = chosen
         dispensation.updated_at = self.clock.timestamp()

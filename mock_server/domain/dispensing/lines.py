@@ -18,7 +18,7 @@ from mock_server.domain import money
 from mock_server.domain.authorizations.records import Authorization
 from mock_server.domain.authorizations.redemption import Wanted, open_lines, pick, remaining
 from mock_server.domain.dispensing.records import DispensationLine, SubstitutionReason
-from mock_server.domain.prescriptions.records import REDEEMABLE, ItemStatus, Prescription
+from mock_server.domain.prescriptions.records import REDEEMABLE, Prescription
 from mock_server.domain.world import World
 
 __all__ = ["for_authorization", "for_prescription"]
@@ -110,10 +110,21 @@ def for_authorization(
 
 
 def for_prescription(
-    world: World, prescription: Prescription, products: list[dict[str, Any]] | None, currency: str
+    world: World,
+    prescription: Prescription,
+    products: list[dict[str, Any]] | None,
+    currency: str,
+    *,
+    held_by: int | None = None,
 ) -> list[DispensationLine]:
+    """``held_by``: the STARTED dispensation whose update this is; the items it holds are choosable."""
     problems: list[FieldError] = []
-    open_items = {i.id: i for i in prescription.items if i.status in REDEEMABLE and i.quantity > i.dispensed_quantity}
+    open_items = {
+        i.id: i
+        for i in prescription.items
+        if (i.status in REDEEMABLE or (held_by is not None and i.locked_by == held_by))
+        and i.quantity > i.dispensed_quantity
+    }
     if not products:
         chosen = [(item, item.quantity - item.dispensed_quantity, None, "products") for item in open_items.values()]
     else:
@@ -137,6 +148,5 @@ def for_prescription(
     lines = [
         _priced(world, currency, path, item.id, item.product_code, item.product_name, units, entry, problems)
         for item, units, entry, path in chosen
-        if item.status != ItemStatus.LOCKED
     ]
     return _done(lines, problems)
