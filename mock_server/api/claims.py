@@ -71,57 +71,39 @@ async def get_monitor(request: Request, principal: Principal) -> Response:
     return render(area.monitor_view(area.monitor_of(principal.provider_slug, request.path_params["monitor_id"])))
 
 
-async def get_outpatient(request: Request, principal: Principal) -> Response:
-    area = _area(request, principal)
-    claim = area.claim_of(principal.provider_slug, path_int(request, "claim_id"), ClaimType.OUTPATIENT_CARE)
-    return render(area.outpatient_view(claim))
-
-
-async def complete_outpatient(request: Request, principal: Principal) -> Response:
-    claim_id = path_int(request, "claim_id")
-    body = await read_json(request, "claim-complete-request")
-    area = _area(request, principal)
-    return render(
-        area.outpatient_view(area.complete(principal.provider_slug, claim_id, ClaimType.OUTPATIENT_CARE, body))
-    )
-
-
-async def void_outpatient(request: Request, principal: Principal) -> Response:
-    claim_id = path_int(request, "claim_id")
-    body = await read_json(request, "claim-void-request", required=False)
-    area = _area(request, principal)
-    claim = area.void(principal.provider_slug, claim_id, ClaimType.OUTPATIENT_CARE, body.get("reason"))
-    return render(area.outpatient_view(claim))
-
-
 # -- medical procedure ------------------------------------------------------------------------------
 async def file_procedure(request: Request, principal: Principal) -> Response:
     body = await read_json(request, "medical-procedure-claim-request")
     area = _area(request, principal)
     claim = area.file_procedure(principal, body)
-    return render(area.procedure_view(claim), 201, {"Location": f"{PROCEDURE}/{claim.id}"})
+    return render(area.kind_view(claim), 201, {"Location": f"{PROCEDURE}/{claim.id}"})
 
 
-async def get_procedure(request: Request, principal: Principal) -> Response:
-    area = _area(request, principal)
-    claim = area.claim_of(principal.provider_slug, path_int(request, "claim_id"), ClaimType.MEDICAL_PROCEDURE)
-    return render(area.procedure_view(claim))
+# -- what both direct kinds share: read, complete (the invoice), void ---------------------------------
+def _kind_routes(base: str, kind: ClaimType) -> list:
+    """``{base}/{claim_id}``, ``.../complete`` and ``.../void`` for one kind of claim (another kind's id is 404)."""
 
+    async def read(request: Request, principal: Principal) -> Response:
+        area = _area(request, principal)
+        return render(area.kind_view(area.claim_of(principal.provider_slug, path_int(request, "claim_id"), kind)))
 
-async def complete_procedure(request: Request, principal: Principal) -> Response:
-    claim_id = path_int(request, "claim_id")
-    body = await read_json(request, "claim-complete-request")
-    area = _area(request, principal)
-    claim = area.complete(principal.provider_slug, claim_id, ClaimType.MEDICAL_PROCEDURE, body)
-    return render(area.procedure_view(claim))
+    async def complete(request: Request, principal: Principal) -> Response:
+        claim_id = path_int(request, "claim_id")
+        body = await read_json(request, "claim-complete-request")
+        area = _area(request, principal)
+        return render(area.kind_view(area.complete(principal.provider_slug, claim_id, kind, body)))
 
+    async def void(request: Request, principal: Principal) -> Response:
+        claim_id = path_int(request, "claim_id")
+        body = await read_json(request, "claim-void-request", required=False)
+        area = _area(request, principal)
+        return render(area.kind_view(area.void(principal.provider_slug, claim_id, kind, body.get("reason"))))
 
-async def void_procedure(request: Request, principal: Principal) -> Response:
-    claim_id = path_int(request, "claim_id")
-    body = await read_json(request, "claim-void-request", required=False)
-    area = _area(request, principal)
-    claim = area.void(principal.provider_slug, claim_id, ClaimType.MEDICAL_PROCEDURE, body.get("reason"))
-    return render(area.procedure_view(claim))
+    return [
+        api_route(f"{base}/{{claim_id}}", get=read),
+        api_route(f"{base}/{{claim_id}}/complete", post=complete),
+        api_route(f"{base}/{{claim_id}}/void", post=void),
+    ]
 
 
 routes = [
@@ -130,11 +112,7 @@ routes = [
     api_route("/arc/v1/authorizations/{authorization_id}/claims", post=file_for_authorization),
     api_route(OUTPATIENT, post=file_outpatient),
     api_route(f"{OUTPATIENT}/monitors/{{monitor_id}}", get=get_monitor),
-    api_route(f"{OUTPATIENT}/{{claim_id}}", get=get_outpatient),
-    api_route(f"{OUTPATIENT}/{{claim_id}}/complete", post=complete_outpatient),
-    api_route(f"{OUTPATIENT}/{{claim_id}}/void", post=void_outpatient),
+    *_kind_routes(OUTPATIENT, ClaimType.OUTPATIENT_CARE),
     api_route(PROCEDURE, post=file_procedure),
-    api_route(f"{PROCEDURE}/{{claim_id}}", get=get_procedure),
-    api_route(f"{PROCEDURE}/{{claim_id}}/complete", post=complete_procedure),
-    api_route(f"{PROCEDURE}/{{claim_id}}/void", post=void_procedure),
+    *_kind_routes(PROCEDURE, ClaimType.MEDICAL_PROCEDURE),
 ]

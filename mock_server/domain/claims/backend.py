@@ -223,10 +223,10 @@ class Claims(Area):
     def provider_claim_view(self, claim: Claim) -> dict[str, Any]:
         return views.provider_claim(self, claim)
 
-    def outpatient_view(self, claim: Claim) -> dict[str, Any]:
-        return views.outpatient_claim(self, claim)
-
-    def procedure_view(self, claim: Claim) -> dict[str, Any]:
+    def kind_view(self, claim: Claim) -> dict[str, Any]:
+        """A directly filed claim in its kind's own resource (OutpatientCareClaim, MedicalProcedureClaimResource)."""
+        if claim.claim_type == ClaimType.OUTPATIENT_CARE:
+            return views.outpatient_claim(self, claim)
         return views.procedure_claim(self, claim)
 
     def monitor_view(self, monitor: Monitor) -> dict[str, Any]:
