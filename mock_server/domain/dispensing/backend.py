@@ -97,7 +97,6 @@ class Dispensing(Area):
             status=DispensationStatus.STARTED,
             created_at=now,
             updated_at=now,
-            pin=body.get("pin"),
             external_verifications=list(body.get("external_verifications") or []),
             **fields,
         )

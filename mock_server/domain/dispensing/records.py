@@ -98,7 +98,6 @@ class Dispensation:
     completed_at: float | None = None
     cancelled_at: float | None = None
     cancel_reason: str | None = None
-    pin: str | None = None
     external_verifications: list[dict] = field(default_factory=list)
 
     @property
