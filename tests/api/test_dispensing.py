@@ -169,6 +169,9 @@ def test_a_substitute_is_priced_at_its_own_list_price_and_needs_a_reason(client,
         "MOCK-422-validation-failed",
         ["products[0].substitute_product_code"],
     )
+    free_text = line(line_id, 5, substitute_product_code=substitute, substitution_reason="sin existencias")
+    with_free_text = started(client, pharmacy, authorization["code"], products=[free_text])  # a reason in words
+    client.post(f"{DISPENSATIONS}/{with_free_text['dispensation_id']}/cancel", json={}, headers=pharmacy)
     good = line(line_id, 5, substitute_product_code=substitute, substitution_reason_enum="OUT_OF_STOCK")
     [taken] = started(client, pharmacy, authorization["code"], products=[good])["products"]
     assert taken["product_code"] == "MED-042" and taken["substitute_product_code"] == substitute

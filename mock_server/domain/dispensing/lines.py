@@ -4,7 +4,8 @@ updateDispensation; the money rule is ``mock_server.domain.money``).
 Without ``products[]`` a dispensation takes every dispensable line at its remaining quantity. With it,
 each item names a line by its ``id`` (the authorization line's, or the prescription item's) and takes a
 quantity of at most what is left: partial dispensing. An item may hand over a substitute
-(``substitute_product_code``, from the catalogue) with a ``substitution_reason_enum``; ``OTHER`` needs
+(``substitute_product_code``, from the catalogue) with a ``substitution_reason_enum`` (or the free-text
+``substitution_reason``; inferred); ``OTHER`` needs
 ``substitution_other_description``. A line is priced at the list price of what is handed over, in the
 dispensation's currency; its ``taxes`` are the caller's (0 when not given).
 """
@@ -51,8 +52,10 @@ def _priced(
         problems.append(FieldError(f"{path}.{field}", f"{substitute_code or product_code} is not in the catalogue"))
         return None
     reason_enum = item.get("substitution_reason_enum")
-    if substitute_code and not reason_enum:
-        problems.append(FieldError(f"{path}.substitution_reason_enum", "is required with a substitute"))
+    if substitute_code and not reason_enum and not item.get("substitution_reason"):
+        problems.append(
+            FieldError(f"{path}.substitution_reason_enum", "is required with a substitute (or substitution_reason)")
+        )
     if reason_enum == SubstitutionReason.OTHER and not item.get("substitution_other_description"):
         problems.append(FieldError(f"{path}.substitution_other_description", "is required when the reason is OTHER"))
     if currency not in handed.prices:
