@@ -137,3 +137,19 @@ def test_the_readme_flow_from_prescription_to_dispensation_runs_as_written_over_
     assert completed["status"] == "COMPLETED" and completed["code_type"] == "PRESCRIPTION"
     assert completed["claim_id"] is None and completed["prescription_id"] == prescription["id"]
     assert prescription["status"] == "DISPENSED"
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="the README's flow is written for curl")
+def test_the_readme_settlement_flow_runs_as_written_over_http(tmp_path):
+    """A DO authorization redeemed at the Dominican pharmacy, a batch, the pending list, attach, complete, the
+    sponsor's decision, and the claim and authorization PAID: the README's own shell block, run by bash and
+    curl against the mock served on loopback."""
+    script = _sh_block("Settlement batches (Dominican Republic radicación)")
+    pending, claims, authorization = _json_values(_run_readme_script(script, tmp_path))
+    [offered] = pending["content"]
+    # MED-042 lists at 7 DOP (fixtures/world/catalogue.json); the otp-do persona's plan pays 90 % of it
+    assert offered["claimed_amount"] == 30 * 7.0 and offered["total_amount"] == 189.0
+    [claim] = claims["content"]
+    assert claim["status"] == "PAID" and claim["id"] == offered["claim_id"]
+    assert claim["settlement_id"] is not None and claim["paid_at"] is not None
+    assert authorization["id"] == offered["authorization_id"] and authorization["status"] == "PAID"

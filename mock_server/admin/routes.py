@@ -34,6 +34,7 @@ from mock_server.domain import explain as explaining
 from mock_server.domain.authorizations import Authorizations
 from mock_server.domain.outbox import Outbox, OutboxKind
 from mock_server.domain.samples import trigger
+from mock_server.domain.settlements import Settlements
 from mock_server.domain.tokens import Principal
 from mock_server.domain.verification import Verification
 from mock_server.domain.webhooks import DELIVERY_STATES, Webhooks
@@ -295,6 +296,15 @@ async def decide_challenge(request: Request, tenant_id: str) -> Response:
     return render({**decided.view(), "challenge_url": challenge_url(request, decided.challenge_id)})
 
 
+async def decide_settlement(request: Request, tenant_id: str) -> Response:
+    body = await read_json(request, "admin-settlement-decision-request")
+    settlements = sandbox_of(request).ledger(tenant_id).area(Settlements)
+    decided = settlements.decide(
+        path_int(request, "settlement_id"), body["outcome"], body.get("rejected_claim_ids"), body.get("reason")
+    )
+    return render(settlements.view(decided))
+
+
 async def next_outcome(request: Request, tenant_id: str) -> Response:
     body = await read_json(request, "admin-next-outcome-request")
     authz = sandbox_of(request).ledger(tenant_id).area(Authorizations)
@@ -327,6 +337,7 @@ routes = [
     admin_route("/__admin/authorization-requests/{request_id}/decision", post=decide_request),
     admin_route("/__admin/authorizations/{authorization_id}/sponsor-update", post=sponsor_update),
     admin_route("/__admin/challenges/{challenge_id}/decision", post=decide_challenge),
+    admin_route("/__admin/settlements/{settlement_id}/decision", post=decide_settlement),
     admin_route("/__admin/beneficiaries/{beneficiary_id}/next-outcome", post=next_outcome),
     admin_route("/__admin/outbox", get=list_outbox),
 ]

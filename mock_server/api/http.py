@@ -171,16 +171,19 @@ def is_json_type(kind: str) -> bool:
     return kind in JSON_TYPES or (kind.startswith("application/") and kind.endswith("+json"))
 
 
-async def read_json(request: Request, schema: str | None = None, *, required: bool = True) -> dict[str, Any]:
+async def read_json(
+    request: Request, schema: str | None = None, *, required: bool = True, invalid: str = "MOCK-422-validation-failed"
+) -> dict[str, Any]:
     """The JSON object body, validated against ``contracts/schemas/<schema>.schema.json``.
 
-    Empty body: 422 when ``required`` (one error at ``$``), else ``{}``. Wrong Content-Type: 415.
-    Malformed JSON: 400. Not an object, wrong types, missing fields: 422, one entry per problem.
+    Empty body: ``invalid`` when ``required`` (one error at ``$``), else ``{}``. Wrong Content-Type: 415.
+    Malformed JSON: 400. Not an object, wrong types, missing fields: ``invalid`` (422 unless the operation
+    documents another code), one entry per problem.
     """
     body = await request.body()
     if not body.strip():
         if required:
-            raise ApiError("MOCK-422-validation-failed", errors=[FieldError("$", "a JSON object body is required")])
+            raise ApiError(invalid, errors=[FieldError("$", "a JSON object body is required")])
         data: Any = {}
     else:
         kind = media_type(request)
@@ -194,11 +197,11 @@ async def read_json(request: Request, schema: str | None = None, *, required: bo
         except orjson.JSONDecodeError as exc:
             raise ApiError("MOCK-400-malformed-json", f"The request body is not valid JSON: {exc.msg}.") from None
     if not isinstance(data, dict):
-        raise ApiError("MOCK-422-validation-failed", errors=[FieldError("$", "must be a JSON object")])
+        raise ApiError(invalid, errors=[FieldError("$", "must be a JSON object")])
     if schema is not None:
         problems = contracts.field_errors(schema, data)
         if problems:
-            raise ApiError("MOCK-422-validation-failed", errors=problems)
+            raise ApiError(invalid, errors=problems)
     return data
 
 

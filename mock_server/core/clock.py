@@ -34,6 +34,7 @@ __all__ = [
     "Timer",
     "format_instant",
     "format_optional_instant",
+    "month_of",
     "parse_instant",
 ]
 
@@ -53,6 +54,11 @@ class ClockRangeError(ValueError):
 def format_optional_instant(ts: float | None) -> str | None:
     """:func:`format_instant`, or None for a moment that has not come (``decided_at`` of a pending challenge)."""
     return None if ts is None else format_instant(ts)
+
+
+def month_of(ts: float) -> str:
+    """``YYYY-MM`` (UTC) of an instant: a settlement period."""
+    return format_instant(ts)[:7]
 
 
 def format_instant(ts: float) -> str:

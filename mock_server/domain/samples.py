@@ -180,7 +180,16 @@ class _Sample:
             "period": self.ledger.clock.iso()[:7],
             "currency_code": sponsor.currency_code,
             "total_amount": 15230.0,
+            "invoice_number": "B0100000042",
+            "claim_ids": [self.ledger.ids.next_id("claim"), self.ledger.ids.next_id("claim")],
         }
+
+
+def _partially_accepted(sample: _Sample) -> dict[str, Any]:
+    batch = sample.batch()
+    return settlements.partially_accepted_payload(
+        12000.0, batch["claim_ids"][1:], "Medicamento no cubierto por el plan.", sample.now, **batch
+    )
 
 
 def _authorization_rejected(sample: _Sample) -> dict[str, Any]:
@@ -253,7 +262,5 @@ SAMPLES: dict[EventType, Callable[[_Sample], dict[str, Any]]] = {
     EventType.PRESCRIPTION_EMAIL_FAILED: _email_failed,
     EventType.SETTLEMENT_PAID: lambda s: settlements.paid_payload(15230.0, s.now, **s.batch()),
     EventType.SETTLEMENT_REJECTED: lambda s: settlements.rejected_payload("Factura ilegible.", s.now, **s.batch()),
-    EventType.SETTLEMENT_PARTIALLY_ACCEPTED: lambda s: settlements.partially_accepted_payload(
-        12000.0, [s.ledger.ids.next_id("claim")], s.now, **s.batch()
-    ),
+    EventType.SETTLEMENT_PARTIALLY_ACCEPTED: _partially_accepted,
 }

@@ -18,6 +18,7 @@ def test_world_lists_every_demo_client_in_the_pinned_shape(client):
     assert set(clients) == {
         "demo-clinic",
         "demo-pharmacy",
+        "demo-pharmacy-do",
         "demo-doctors-office",
         "demo-doctors-office-es",
         "demo-readonly",
@@ -25,6 +26,10 @@ def test_world_lists_every_demo_client_in_the_pinned_shape(client):
     kinds = {c["provider_slug"]: c["provider_kind"] for c in world["clients"]}
     assert kinds["clinic-example"] == "CLINIC" and kinds["pharmacy-example"] == "PHARMACY"
     assert clients["demo-doctors-office-es"]["country_code"] == "ES"
+    assert (
+        clients["demo-pharmacy-do"]["country_code"] == "DO"
+        and clients["demo-pharmacy-do"]["provider_kind"] == "PHARMACY"
+    )
     assert clients["demo-readonly"]["scope"] == "ehr:read"
     assert clients["demo-clinic"]["scope"] == "arc:read arc:write dispensing:read dispensing:write ehr:read ehr:write"
     for key in ("sponsors", "personas", "products"):

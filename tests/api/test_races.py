@@ -285,3 +285,67 @@ def test_fifty_racing_starts_on_one_prescription_code_start_exactly_one_dispensa
         holder = snapshot["dispensations"][0]["dispensation_id"]
         assert [item["locked_by"] for item in stored["items"]] == [holder]
         assert by_provider(mock, "dispensing.started") == {"doctors-office-example": 1, "pharmacy-example": 1}
+
+
+# -- settlement batches -----------------------------------------------------------------------------
+def _redeemed_batches(http, mock, count: int) -> tuple[dict, dict[str, str], list[dict]]:
+    """One DO claim redeemed at the Dominican pharmacy, and ``count`` OPEN batches of its sponsor and period."""
+    from tests.support.settling import PHARMACY_DO, open_batch, period, redeem
+
+    pharmacy = mock.bearer(http, PHARMACY_DO)
+    redeemed = redeem(http, mock.bearer(http), pharmacy, 5)
+    month = period(http)
+    return redeemed, pharmacy, [open_batch(http, pharmacy, month) for _ in range(count)]
+
+
+def test_fifty_racing_attachments_of_one_authorization_to_fifty_batches_put_it_in_exactly_one():
+    with ServedMock() as mock, mock.client() as http:
+        redeemed, pharmacy, batches = _redeemed_batches(http, mock, REDEEMERS)
+
+        responses = race(
+            mock,
+            lambda i: f"/v3/settlements/{batches[i]['settlement_id']}/authorizations",
+            {"authorization_ids": [redeemed["authorization_id"]]},
+            pharmacy,
+            racers=REDEEMERS,
+        )
+
+        assert statuses(responses) == {200: 1, 409: REDEEMERS - 1}
+        snapshot = http.get("/__admin/snapshot").json()
+        holding = [b for b in snapshot["settlements"] if b["claim_ids"]]
+        assert [b["claim_ids"] for b in holding] == [[redeemed["claim_id"]]]
+        [claim] = snapshot["claims"]
+        assert claim["settlement_id"] == holding[0]["id"]
+
+
+def test_fifty_racing_completes_of_one_batch_submit_it_once():
+    from tests.support.settling import attach, invoice
+
+    with ServedMock() as mock, mock.client() as http:
+        redeemed, pharmacy, [batch] = _redeemed_batches(http, mock, 1)
+        batch = attach(http, pharmacy, batch, redeemed["authorization_id"]).json()
+        url = f"/v3/settlements/{batch['settlement_id']}/complete"
+
+        responses = race(mock, url, invoice(batch["total_amount"]), pharmacy, racers=REDEEMERS)
+
+        assert statuses(responses) == {200: REDEEMERS}
+        assert {r.json()["submitted_at"] for r in responses} == {responses[0].json()["submitted_at"]}
+        timers = http.get("/__admin/snapshot").json()["timers"]
+        assert len([t for t in timers if t["action"] == "settlement.decide"]) == 1
+
+
+def test_fifty_racing_decisions_on_one_batch_pay_it_once():
+    from tests.support.settling import attach, submit
+
+    with ServedMock() as mock, mock.client() as http:
+        redeemed, pharmacy, [batch] = _redeemed_batches(http, mock, 1)
+        batch = attach(http, pharmacy, batch, redeemed["authorization_id"]).json()
+        assert submit(http, pharmacy, batch).status_code == 200
+        url = f"/__admin/settlements/{batch['settlement_id']}/decision"
+
+        responses = race(mock, url, {"outcome": "ACCEPTED"}, {}, racers=REDEEMERS)
+
+        assert statuses(responses) == {200: 1, 409: REDEEMERS - 1}
+        assert len(events(mock, "settlement.paid")) == 1
+        [claim] = http.get("/__admin/snapshot").json()["claims"]
+        assert claim["status"] == "PAID"

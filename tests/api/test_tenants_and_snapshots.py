@@ -230,3 +230,35 @@ def test_dispensations_claims_and_monitors_travel_in_a_snapshot_with_their_timer
     client.post("/__admin/clock/advance", json={"seconds": 30 * 60})
     fresh = client.bearer("demo-pharmacy")
     assert client.get(f"{DISPENSATIONS}/{started['dispensation_id']}", headers=fresh).json()["status"] == "CANCELLED"
+
+
+def test_settlement_batches_travel_in_a_snapshot_with_their_claims_and_the_sponsors_decision(client, sandbox):
+    """A SUBMITTED batch and an OPEN one, exported and imported onto a reset tenant: both are back with their
+    claims (still in their batches: attaching one elsewhere is 409), and the sponsor's decision still comes on
+    the mock clock."""
+    from tests.support.settling import PHARMACY_DO, attach, open_batch, period, redeem, submit
+
+    clinic, pharmacy = client.bearer("demo-clinic"), client.bearer(PHARMACY_DO)
+    first, second = redeem(client, clinic, pharmacy, 4), redeem(client, clinic, pharmacy, 6)
+    month = period(client)
+    submitted = attach(client, pharmacy, open_batch(client, pharmacy, month), first["authorization_id"]).json()
+    assert submit(client, pharmacy, submitted).status_code == 200
+    still_open = attach(client, pharmacy, open_batch(client, pharmacy, month), second["authorization_id"]).json()
+    views = {
+        b["settlement_id"]: client.get(f"/v3/settlements/{b['settlement_id']}", headers=pharmacy).json()
+        for b in (submitted, still_open)
+    }
+    snapshot = client.get("/__admin/snapshot").json()
+    client.post("/__admin/reset")
+    assert client.get(f"/v3/settlements/{submitted['settlement_id']}", headers=pharmacy).status_code == 404
+    assert client.post("/__admin/snapshot", json=snapshot).status_code == 200
+    for settlement_id, view in views.items():
+        assert client.get(f"/v3/settlements/{settlement_id}", headers=pharmacy).json() == view
+    elsewhere = open_batch(client, pharmacy, month)
+    assert attach(client, pharmacy, elsewhere, second["authorization_id"]).status_code == 409
+    client.post("/__admin/clock/advance", json={"seconds": 60})
+    decided = client.get(f"/v3/settlements/{submitted['settlement_id']}", headers=pharmacy).json()
+    assert decided["status"] == "ACCEPTED"
+    assert [e.data["settlement_id"] for e in sandbox.ledger().events if e.event_type == "settlement.paid"] == [
+        submitted["settlement_id"]
+    ]

@@ -22,6 +22,7 @@ def test_world_lists_sponsors_personas_and_products(client):
         "pharmacy-example",
         "doctors-office-example",
         "consultorio-madrid",
+        "farmacia-santo-domingo",
     }
 
 

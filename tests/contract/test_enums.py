@@ -23,6 +23,7 @@ from mock_server.domain.authorizations.records import (
     RequestStatus,
     VoidedBy,
 )
+from mock_server.domain.claims.records import ClaimStatus
 from mock_server.domain.codes import CodeType
 from mock_server.domain.dispensing import CancellationReason
 from mock_server.domain.events import EventType
@@ -43,7 +44,7 @@ from mock_server.domain.reference import (
     ProviderKind,
     VerificationRule,
 )
-from mock_server.domain.settlements import SettlementOutcome
+from mock_server.domain.settlements import SETTLEMENT_STATES, SettlementOutcome, SettlementStatus
 from mock_server.domain.sponsors import PreauthorizationOutcome
 from mock_server.domain.verification import CHALLENGE_OUTCOMES, ChallengeStatus, OtpChannel, VerificationKind
 from mock_server.domain.webhooks import DELIVERY_STATES, DeliveryStatus
@@ -93,6 +94,9 @@ SCHEMA_ENUMS = [
     ("webhook-event", ("$defs", "dispensing.cancelled", "reason"), CancellationReason),
     ("webhook-event", ("$defs", "dispensing.started", "code_type"), CodeType),
     ("webhook-event", ("$defs", "settlement.paid", "status"), SettlementOutcome),
+    ("settlement", ("status",), SettlementStatus),
+    ("settlement-authorization", ("claim_status",), ClaimStatus),
+    ("admin-settlement-decision-request", ("outcome",), SettlementOutcome),
     ("admin-snapshot", ("verification_proofs", "biometric_result"), CHALLENGE_OUTCOMES),
 ]
 
@@ -141,7 +145,9 @@ def test_item_statuses_and_line_statuses_are_product_resource_statuses():
     assert {*LineStatus, *ItemStatus} <= documented
 
 
-@pytest.mark.parametrize("machine", [REQUEST_STATES, AUTHORIZATION_STATES, PRESCRIPTION_STATES, DELIVERY_STATES])
+@pytest.mark.parametrize(
+    "machine", [REQUEST_STATES, AUTHORIZATION_STATES, PRESCRIPTION_STATES, DELIVERY_STATES, SETTLEMENT_STATES]
+)
 def test_every_state_a_machine_reaches_is_an_enum_member(machine):
     assert machine.reachable() <= set(machine.enum)
 

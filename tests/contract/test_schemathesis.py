@@ -13,6 +13,7 @@ up front and reuses it.
 from __future__ import annotations
 
 import collections
+import contextlib
 import os
 import re
 import sys
@@ -122,11 +123,14 @@ def test_every_operation_conforms(case):
 # schemathesis.toml feed it the seeded world's values. Every documented link must be followed at least once.
 # The redemption workflow is the pharmacy's: each scenario starts with a code the clinic issued (MARIA
 # GONZALEZ's MED-042 authorization, made over HTTP after the reset), which the pharmacy scans into its start,
-# then start -> complete -> the generated claim, and the dispensation's other links.
+# then start -> complete -> the generated claim, and the dispensation's other links. The settlement workflow
+# is the Dominican pharmacy's: each scenario starts with one of its claims on sponsor-sandbox-do (the clinic's
+# authorization, redeemed there over HTTP), which its batch starts and attaches, then complete and read.
 WORKFLOWS = {
     "pre-authorizations": ("clinic-example", ("pre-authorizations",), ()),
     "ehr": ("doctors-office-example", ("ehr",), ()),
     "redemption": ("pharmacy-example", ("dispensing",), ("getClaim",)),
+    "settlements": ("farmacia-santo-domingo", ("settlements",), ()),
 }
 # schemathesis decides with true randomness whether a step follows a link, so a run goes on, a batch of
 # scenarios at a time, until every documented link has been followed, up to a cap.
@@ -227,16 +231,32 @@ class Fixture:
 
     def issue_code(self) -> str:
         """The clinic issues an authorization over HTTP (in this tenant) and hands its code over."""
-        from starlette.testclient import TestClient
-
         from tests.support.redeeming import authorize
+
+        with self._clinic() as (http, clinic):
+            return authorize(http, clinic)["code"]
+
+    def redeem_for_settlement(self) -> dict:
+        """The clinic's sponsor-sandbox-do authorization, redeemed over HTTP by this fixture's provider: the
+        authorization id and the period its claim belongs to."""
+        from tests.support.settling import redeem
+
+        with self._clinic() as (http, clinic):
+            done = redeem(http, clinic, {"Authorization": f"Bearer {self.token}"}, 2)
+            return {"authorization_id": done["authorization_id"], "period": done["completed_at"][:7]}
+
+    @contextlib.contextmanager
+    def _clinic(self):
+        """An HTTP client on this fixture's tenant and the clinic's bearer header."""
+        from starlette.testclient import TestClient
 
         if self.app is not None:
             sandbox = self.app.state.sandbox
             clinic = sandbox.create_client("default", "clinic-example")
             token = sandbox.issue_token(clinic.client_id, clinic.client_secret, "client_credentials")["access_token"]
             with TestClient(self.app) as http:
-                return authorize(http, {"Authorization": f"Bearer {token}"})["code"]
+                yield http, {"Authorization": f"Bearer {token}"}
+            return
         with httpx2.Client(base_url=TARGET.base_url, timeout=30) as http:
             clinic = next(c for c in self.tenant_clients if c["provider_slug"] == "clinic-example")
             token = http.post(
@@ -244,7 +264,7 @@ class Fixture:
                 auth=(clinic["client_id"], clinic["client_secret"]),
                 data={"grant_type": "client_credentials"},
             ).json()["access_token"]
-            return authorize(http, {"Authorization": f"Bearer {token}"})["code"]
+            yield http, {"Authorization": f"Bearer {token}"}
 
 
 def _workflow_machine(tag: str, provider_slug: str, followed: collections.Counter):
@@ -271,6 +291,8 @@ def _workflow_machine(tag: str, provider_slug: str, followed: collections.Counte
             fixture.reset()
             if tag == "redemption":
                 scanned["code"] = fixture.issue_code()
+            if tag == "settlements":
+                scanned.update(fixture.redeem_for_settlement())
 
         def before_call(self, case):
             # The pharmacy scans the code the patient brings.
@@ -278,6 +300,14 @@ def _workflow_machine(tag: str, provider_slug: str, followed: collections.Counte
                 drawn = str(case.body.get("code", ""))
                 if scanned and len(drawn) % 10:  # nine times in ten, decided by the drawn data (replayable)
                     case.body["code"] = scanned["code"]
+            # The Dominican pharmacy batches its own sponsor and period, and attaches its redeemed authorization.
+            if case.operation.label == "POST /v3/settlements" and isinstance(case.body, dict) and "period" in scanned:
+                if len(str(case.body.get("period", ""))) % 10:
+                    case.body.update(sponsor_slug="sponsor-sandbox-do", period=scanned["period"])
+            attaching = case.operation.label == "POST /v3/settlements/{settlement_id}/authorizations"
+            if attaching and isinstance(case.body, dict) and "authorization_id" in scanned:
+                if len(str(case.body.get("authorization_ids", ""))) % 10:
+                    case.body["authorization_ids"] = [scanned["authorization_id"]]
             # A v2 prescription carries the SHA-256 of its own signed content: sign what the fuzzer drew,
             # as a real client would (contracts/openapi.yaml, createPrescriptionV2).
             if case.operation.label == "POST /ehr/v2/prescriptions" and isinstance(case.body, dict):

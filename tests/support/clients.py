@@ -12,6 +12,7 @@ from mock_server.kit import ResponseChecker
 DEMO_SECRETS = {
     "demo-clinic": "demo-clinic-secret",
     "demo-pharmacy": "demo-pharmacy-secret",
+    "demo-pharmacy-do": "demo-pharmacy-do-secret",
     "demo-doctors-office": "demo-doctors-office-secret",
     "demo-doctors-office-es": "demo-doctors-office-es-secret",
     "demo-readonly": "demo-readonly-secret",

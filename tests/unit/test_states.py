@@ -13,6 +13,7 @@ from mock_server.domain.authorizations.records import AUTHORIZATION_STATES, REQU
 from mock_server.domain.claims import CLAIM_STATES, MONITOR_STATES
 from mock_server.domain.dispensing import DISPENSATION_STATES
 from mock_server.domain.prescriptions.records import ITEM_STATES, PRESCRIPTION_STATES
+from mock_server.domain.settlements import SETTLEMENT_STATES
 from mock_server.domain.verification import CHALLENGE_STATES, OTP_STATES
 from mock_server.domain.webhooks import DELIVERY_STATES
 
@@ -83,6 +84,10 @@ LEGAL = [
     (OTP_STATES, "PENDING", "LOCKED"),
     (CHALLENGE_STATES, "PENDING", "NO_MATCH"),
     (DELIVERY_STATES, "ABANDONED", "PENDING"),
+    (SETTLEMENT_STATES, "OPEN", "SUBMITTED"),
+    (SETTLEMENT_STATES, "SUBMITTED", "ACCEPTED"),
+    (SETTLEMENT_STATES, "SUBMITTED", "REJECTED"),
+    (SETTLEMENT_STATES, "SUBMITTED", "PARTIALLY_ACCEPTED"),
 ]
 ILLEGAL = [
     (REQUEST_STATES, "APPROVED", "REJECTED"),
@@ -107,6 +112,11 @@ ILLEGAL = [
     (OTP_STATES, "LOCKED", "VALIDATED"),
     (CHALLENGE_STATES, "MATCH", "NO_MATCH"),
     (DELIVERY_STATES, "DELIVERED", "ABANDONED"),
+    (SETTLEMENT_STATES, "OPEN", "ACCEPTED"),  # the sponsor decides only what was submitted
+    (SETTLEMENT_STATES, "SUBMITTED", "OPEN"),
+    (SETTLEMENT_STATES, "ACCEPTED", "REJECTED"),
+    (SETTLEMENT_STATES, "REJECTED", "SUBMITTED"),
+    (SETTLEMENT_STATES, "PARTIALLY_ACCEPTED", "ACCEPTED"),
 ]
 
 
@@ -161,6 +171,10 @@ TABLES = {
     "claim": (
         CLAIM_STATES,
         {"IN_PROGRESS": ["READY"], "READY": ["COMPLETED", "VOIDED"], "COMPLETED": ["PAID", "VOIDED"]},
+    ),
+    "settlement batch": (
+        SETTLEMENT_STATES,
+        {"OPEN": ["SUBMITTED"], "SUBMITTED": ["ACCEPTED", "PARTIALLY_ACCEPTED", "REJECTED"]},
     ),
     "claim monitor": (MONITOR_STATES, {"PENDING": ["IN_PROGRESS"], "IN_PROGRESS": ["COMPLETED", "ERROR"]}),
     "prescription": (

@@ -159,6 +159,12 @@ class Authorizations(Area):
     def unclaim(self, authorization: Authorization, given_back: dict[int, int]) -> None:
         redemption.unclaim(self, authorization, given_back)
 
+    def pay(self, authorization: Authorization) -> bool:
+        paid = redemption.pay(authorization)
+        if paid:
+            authorization.updated_at = self.clock.timestamp()
+        return paid
+
     # -- views ----------------------------------------------------------------------------------
     def request_view(self, request: AuthorizationRequest) -> dict[str, Any]:
         return views.request_view(self, request)

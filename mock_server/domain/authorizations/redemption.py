@@ -33,6 +33,7 @@ __all__ = [
     "claim",
     "lock",
     "open_lines",
+    "pay",
     "pick",
     "remaining",
     "unclaim",
@@ -144,6 +145,15 @@ def unclaim(authz: Authorizations, authorization: Authorization, given_back: dic
         line.status = LineStatus.PARTIALLY_CLAIMED if line.claimed_quantity else LineStatus.APPROVED
     if authorization.status in (AuthorizationStatus.PARTIALLY_CLAIMED, AuthorizationStatus.CLAIMED):
         _follow_lines(authz, authorization)
+
+
+def pay(authorization: Authorization) -> bool:
+    """A settled authorization: ``CLAIMED`` -> ``PAID`` (the caller has checked that every claim on it is
+    paid). A partly claimed one keeps its open units and stays as it is (inferred). Whether it moved."""
+    if authorization.status != AuthorizationStatus.CLAIMED:
+        return False
+    AUTHORIZATION_STATES.move(authorization, AuthorizationStatus.PAID)
+    return True
 
 
 def _follow_lines(authz: Authorizations, authorization: Authorization) -> None:

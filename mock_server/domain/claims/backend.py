@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from mock_server.core.clock import month_of
 from mock_server.core.errors import ApiError, FieldError
 from mock_server.domain import money
 from mock_server.domain.authorizations import Authorizations
@@ -176,6 +177,10 @@ class Claims(Area):
         claim = self.claim_of(provider_slug, claim_id, claim_type)
         if claim.status not in (ClaimStatus.READY, ClaimStatus.COMPLETED):
             raise ApiError("MOCK-422-claim-not-voidable", f"Claim {claim.id} is {claim.status}.")
+        if claim.settlement_id is not None:
+            raise ApiError(
+                "MOCK-409-claim-in-settlement", f"Claim {claim.id} is in settlement batch {claim.settlement_id}."
+            )
         if claim.ready_timer_id:
             self.clock.cancel(claim.ready_timer_id)
             claim.ready_timer_id = None
@@ -205,6 +210,46 @@ class Claims(Area):
             if line.authorization_product_id is not None:
                 given[line.authorization_product_id] = given.get(line.authorization_product_id, 0) + line.quantity
         authz.unclaim(authorization, given)
+
+    # -- settlement (the Settlements area's side of a claim) ------------------------------------------
+    def on_authorization(self, provider_slug: str, authorization_id: int) -> list[Claim]:
+        """This provider's claims against an authorization, oldest first."""
+        return [
+            claim
+            for claim in self.claims.values()
+            if claim.provider_slug == provider_slug and claim.authorization_id == authorization_id
+        ]
+
+    def settleable(self, provider_slug: str, sponsor_slug: str, period: str) -> list[Claim]:
+        """Completed claims against an authorization, of this provider, sponsor and period, in no batch."""
+        return [
+            claim
+            for claim in self.claims.values()
+            if claim.provider_slug == provider_slug
+            and claim.sponsor_slug == sponsor_slug
+            and claim.status == ClaimStatus.COMPLETED
+            and claim.authorization_id is not None
+            and claim.settlement_id is None
+            and claim.completed_at is not None
+            and month_of(claim.completed_at) == period
+        ]
+
+    def batch(self, claim: Claim, settlement_id: int | None) -> None:
+        """Put the claim in a settlement batch (``None``: take it out)."""
+        claim.settlement_id = settlement_id
+        claim.updated_at = self.clock.timestamp()
+
+    def pay(self, claim: Claim) -> None:
+        """``COMPLETED`` -> ``PAID``; the authorization follows once every live claim on it is paid."""
+        CLAIM_STATES.move(claim, ClaimStatus.PAID)
+        claim.paid_at = claim.updated_at = self.clock.timestamp()
+        if claim.authorization_id is None:
+            return
+        authz = self.ledger.area(Authorizations)
+        authorization = authz.authorizations.get(claim.authorization_id)
+        siblings = [c for c in self.claims.values() if c.authorization_id == claim.authorization_id]
+        if authorization is not None and all(c.status in (ClaimStatus.PAID, ClaimStatus.VOIDED) for c in siblings):
+            authz.pay(authorization)
 
     def list_claims(
         self, provider_slug: str, *, status: str | None, claim_type: str | None, authorization_id: int | None

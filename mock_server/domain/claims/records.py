@@ -154,6 +154,9 @@ class Claim:
     completed_at: float | None = None
     voided_at: float | None = None
     void_reason: str | None = None
+    # The settlement batch the claim is in (contracts/schemas/settlement.schema.json), and when it was paid.
+    settlement_id: int | None = None
+    paid_at: float | None = None
 
     @property
     def covered_amount(self) -> float:

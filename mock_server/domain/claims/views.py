@@ -98,6 +98,8 @@ def provider_claim(claims: Claims, claim: Claim) -> dict[str, Any]:
         "updated_at": format_instant(claim.updated_at),
         "completed_at": format_optional_instant(claim.completed_at),
         "voided_at": format_optional_instant(claim.voided_at),
+        "settlement_id": claim.settlement_id,
+        "paid_at": format_optional_instant(claim.paid_at),
     }
 
 
