@@ -4,31 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from mock_server.core.errors import ApiError
 from mock_server.domain.authorizations import Authorizations
 from mock_server.domain.registrations import Registrations
 from mock_server.domain.tokens import Principal
-from mock_server.sandbox import Sandbox
-from mock_server.settings import Settings
 from tests.support.flows import ASYNC_MX, LIMITED, MANUAL, MARIA, PDF, schema_body
+from tests.support.state import code_of
 
 CLINIC = Principal("clinic-example", "demo-clinic", frozenset({"arc:read", "arc:write"}), "default")
 
 
 @pytest.fixture
-def ledger():
-    return Sandbox(Settings(frozen_clock=True)).ledger()
-
-
-@pytest.fixture
 def authz(ledger) -> Authorizations:
     return ledger.area(Authorizations)
-
-
-def code_of(call) -> str:
-    with pytest.raises(ApiError) as caught:
-        call()
-    return caught.value.code
 
 
 def ready(authz, beneficiary=MARIA, sponsor="sponsor-sandbox", products=None, documents=("MEDICAL_INDICATION",)):

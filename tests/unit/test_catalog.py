@@ -40,11 +40,6 @@ def unregistered_by(*providers: str) -> list[str]:
 
 
 @pytest.fixture
-def ledger():
-    return Sandbox(Settings(frozen_clock=True)).ledger()
-
-
-@pytest.fixture
 def world(ledger):
     return ledger.world
 

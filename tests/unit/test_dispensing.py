@@ -3,33 +3,18 @@ operations and timers, and the money rule."""
 
 from __future__ import annotations
 
-import pytest
-
-from mock_server.core.errors import ApiError
 from mock_server.domain import money
 from mock_server.domain.authorizations import Authorizations
 from mock_server.domain.claims import Claims
 from mock_server.domain.dispensing import Dispensing
 from mock_server.domain.reference import Plan
 from mock_server.domain.tokens import Principal
-from mock_server.sandbox import Sandbox
-from mock_server.settings import Settings
 from tests.support.flows import MARIA, PDF, schema_body
+from tests.support.state import code_of
 
 CLINIC = Principal("clinic-example", "demo-clinic", frozenset({"arc:read", "arc:write"}), "default")
 PHARMACY = Principal("pharmacy-example", "demo-pharmacy", frozenset({"dispensing:write", "arc:write"}), "default")
 INVOICE = {"document_number": "F-1", "document_date": "2026-11-30T10:00:00Z"}
-
-
-@pytest.fixture
-def ledger():
-    return Sandbox(Settings(frozen_clock=True)).ledger()
-
-
-def code_of(call) -> str:
-    with pytest.raises(ApiError) as caught:
-        call()
-    return caught.value.code
 
 
 def authorization(ledger, products=None):

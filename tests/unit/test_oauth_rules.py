@@ -18,6 +18,7 @@ from mock_server.core.errors import ApiError
 from mock_server.domain.tokens import Principal, Tokens
 from mock_server.sandbox import Sandbox
 from mock_server.settings import Settings
+from tests.support.state import code_of
 
 
 def basic(client_id: str, secret: str) -> str:
@@ -43,12 +44,6 @@ def authenticate(sandbox: Sandbox, header: str | None) -> Principal:
 @pytest.fixture
 def sandbox() -> Sandbox:
     return Sandbox(Settings(frozen_clock=True))
-
-
-def code_of(call) -> str:
-    with pytest.raises(ApiError) as caught:
-        call()
-    return caught.value.code
 
 
 @pytest.mark.parametrize(

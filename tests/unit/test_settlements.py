@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from mock_server.core.errors import ApiError
 from mock_server.domain.authorizations import Authorizations
 from mock_server.domain.claims import Claims
 from mock_server.domain.settlements import Settlements
 from mock_server.domain.tokens import Principal
-from mock_server.sandbox import Sandbox
-from mock_server.settings import Settings
 from tests.support.flows import APPROVED_DO, schema_body
+from tests.support.state import code_of
 
 CLINIC = Principal("clinic-example", "demo-clinic", frozenset({"arc:read", "arc:write"}), "default")
 PHARMACY_DO = "farmacia-santo-domingo"
@@ -20,17 +18,6 @@ DO = "sponsor-sandbox-do"
 # fixtures/world: LAB-HEMO lists at 575 DOP; APPROVED_DO's plan ARS-PLUS has no copay and 10 % coinsurance,
 # and sponsor-sandbox-do asks no verification for LABORATORY.
 LAB_HEMO_DOP, COINSURANCE = 575.0, 0.10
-
-
-@pytest.fixture
-def ledger():
-    return Sandbox(Settings(frozen_clock=True)).ledger()
-
-
-def code_of(call) -> str:
-    with pytest.raises(ApiError) as caught:
-        call()
-    return caught.value.code
 
 
 def claimed(ledger, quantity: int = 2):

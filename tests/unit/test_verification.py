@@ -16,9 +16,8 @@ import pytest
 from mock_server.core.errors import ApiError
 from mock_server.domain.outbox import Outbox
 from mock_server.domain.verification import Verification
-from mock_server.sandbox import Sandbox
-from mock_server.settings import Settings
 from tests.support.flows import APPROVED_DO, BIOMETRIC_GT, MARIA, OTP_DO
+from tests.support.state import code_of
 
 DO = "sponsor-sandbox-do"
 PERSONA_CODE = "123456"  # personas.yaml: otp_code
@@ -26,11 +25,6 @@ OTP_DO_PHONE = "+1 809 555 0161"  # personas.yaml: otp-do
 OTP_DO_EMAIL = "rosa.peralta@example.com"
 OTP_TTL, TOKEN_TTL = 300, 900
 REQUEST, OTHER_REQUEST = 10001, 10002
-
-
-@pytest.fixture
-def ledger():
-    return Sandbox(Settings(frozen_clock=True)).ledger()
 
 
 @pytest.fixture
@@ -42,10 +36,6 @@ def raised(call) -> ApiError:
     with pytest.raises(ApiError) as caught:
         call()
     return caught.value
-
-
-def code_of(call) -> str:
-    return raised(call).code
 
 
 def paths(error: ApiError) -> list[str]:

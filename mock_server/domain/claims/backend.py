@@ -44,6 +44,17 @@ class Claims(Area):
         super().__init__(ledger)
         self.claims: dict[int, Claim] = {}
         self.monitors: dict[str, Monitor] = {}
+        # authorization id -> the claims against it, oldest first (derived: rebuilt after a restore)
+        self._by_authorization: dict[int, list[Claim]] = {}
+
+    def reindex(self) -> None:
+        self._by_authorization = {}
+        for claim in self.claims.values():
+            self._index(claim)
+
+    def _index(self, claim: Claim) -> None:
+        if claim.authorization_id is not None:
+            self._by_authorization.setdefault(claim.authorization_id, []).append(claim)
 
     def timers(self) -> Mapping[str, TimerHandler]:
         return {
@@ -117,6 +128,7 @@ class Claims(Area):
         if claim.status == ClaimStatus.COMPLETED:
             claim.completed_at = now
         self.claims[claim.id] = claim
+        self._index(claim)
         return claim
 
     def for_dispensation(
@@ -215,9 +227,7 @@ class Claims(Area):
     def on_authorization(self, provider_slug: str, authorization_id: int) -> list[Claim]:
         """This provider's claims against an authorization, oldest first."""
         return [
-            claim
-            for claim in self.claims.values()
-            if claim.provider_slug == provider_slug and claim.authorization_id == authorization_id
+            claim for claim in self._by_authorization.get(authorization_id, ()) if claim.provider_slug == provider_slug
         ]
 
     def settleable(self, provider_slug: str, sponsor_slug: str, period: str) -> list[Claim]:
@@ -247,7 +257,7 @@ class Claims(Area):
             return
         authz = self.ledger.area(Authorizations)
         authorization = authz.authorizations.get(claim.authorization_id)
-        siblings = [c for c in self.claims.values() if c.authorization_id == claim.authorization_id]
+        siblings = self._by_authorization.get(claim.authorization_id, [])
         if authorization is not None and all(c.status in (ClaimStatus.PAID, ClaimStatus.VOIDED) for c in siblings):
             authz.pay(authorization)
 
