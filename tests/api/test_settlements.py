@@ -65,7 +65,7 @@ def submitted(client, clinic, pharmacy, month, *quantities: int) -> tuple[dict, 
     redeemed = [redeem(client, clinic, pharmacy, quantity) for quantity in quantities]
     batch = open_batch(client, pharmacy, month)
     batch = attach(client, pharmacy, batch, *(r["authorization_id"] for r in redeemed)).json()
-    answer = submit(client, pharmacy, batch)
+    answer = submit(client, pharmacy, batch, invoice(round(sum(billed(q) for q in quantities), 2)))
     assert answer.status_code == 200, answer.text
     return answer.json(), redeemed
 
@@ -75,7 +75,9 @@ def test_starting_a_batch_answers_200_open_for_the_sponsor_and_period(client, ph
     answer = start_batch(client, pharmacy, month)
     assert answer.status_code == 200
     batch = answer.json()
+    assert answer.headers["location"] == f"{SETTLEMENTS}/{batch['settlement_id']}"
     assert batch["status"] == "OPEN" and batch["sponsor_slug"] == DO and batch["period"] == month
+    assert batch["paid_amount"] is None and batch["submitted_at"] is None and batch["decided_at"] is None
     assert batch["currency_code"] == "DOP" and batch["authorizations"] == [] and batch["total_amount"] == 0
     read = client.get(f"{SETTLEMENTS}/{batch['settlement_id']}", headers=pharmacy).json()
     assert read == batch
@@ -127,6 +129,7 @@ def test_the_pending_list_holds_this_sponsors_completed_claims_of_the_period_in_
     ]
     assert [c["total_amount"] for c in offered] == [billed(10), billed(4)]
     assert offered[0]["claimed_amount"] == 10 * MED_042_DOP and offered[0]["dispensation_date"][:7] == month
+    assert offered[0]["copayment_amount"] == 0 and offered[0]["coinsurance_amount"] == round(10 * MED_042_DOP * 0.10, 2)
     assert offered[0]["dispensation_id"] == first["dispensation_id"]
     # once attached to a batch, a claim is no longer pending for any batch
     assert attach(client, pharmacy, batch, first["authorization_id"]).status_code == 200
@@ -243,7 +246,7 @@ def test_attaching_to_a_submitted_batch_is_409(client, clinic, pharmacy, month):
 # -- complete ---------------------------------------------------------------------------------------
 def test_completing_submits_the_batch_with_its_invoice(client, clinic, pharmacy, month):
     batch, _ = submitted(client, clinic, pharmacy, month, 10, 4)
-    assert batch["status"] == "SUBMITTED" and batch["submitted_at"] is not None
+    assert batch["status"] == "SUBMITTED" and batch["submitted_at"] is not None and batch["paid_amount"] is None
     assert batch["invoice_number"] == "B0100000042" and batch["invoice_amount"] == billed(10) + billed(4)
     assert client.get(f"{SETTLEMENTS}/{batch['settlement_id']}", headers=pharmacy).json()["status"] == "SUBMITTED"
 
@@ -284,10 +287,30 @@ def test_bad_invoice_fields_are_400_naming_each_field(client, sandbox, clinic, p
     assert fingerprint(sandbox) == before
 
 
+@pytest.mark.parametrize("content", [b"", b"[]", b'"B01"'])
+def test_a_complete_without_an_invoice_object_is_400(client, clinic, pharmacy, month, content):
+    redeemed = redeem(client, clinic, pharmacy, 1)
+    batch = attach(client, pharmacy, open_batch(client, pharmacy, month), redeemed["authorization_id"]).json()
+    headers = {**pharmacy, "Content-Type": "application/json"}
+    answer = client.post(f"{SETTLEMENTS}/{batch['settlement_id']}/complete", content=content, headers=headers)
+    assert error_of(answer) == (400, "MOCK-400-invalid-invoice", ["$"])
+
+
+def test_every_bad_invoice_field_is_named_at_once(client, clinic, pharmacy, month):
+    redeemed = redeem(client, clinic, pharmacy, 10)
+    batch = attach(client, pharmacy, open_batch(client, pharmacy, month), redeemed["authorization_id"]).json()
+    body = invoice(billed(10) + 1, credit_note_number="B0400000001")
+    assert error_of(submit(client, pharmacy, batch, body)) == (
+        400,
+        "MOCK-400-invalid-invoice",
+        ["credit_note_amount", "invoice_amount"],
+    )
+
+
 def test_an_invoice_within_a_cent_of_the_total_is_accepted(client, clinic, pharmacy, month):
     redeemed = redeem(client, clinic, pharmacy, 10)
     batch = attach(client, pharmacy, open_batch(client, pharmacy, month), redeemed["authorization_id"]).json()
-    assert submit(client, pharmacy, batch, invoice(batch["total_amount"] + 0.01)).status_code == 200
+    assert submit(client, pharmacy, batch, invoice(billed(10) + 0.01)).status_code == 200
 
 
 def test_an_empty_batch_cannot_be_submitted(client, pharmacy, month):
@@ -325,6 +348,7 @@ def test_accepted_pays_every_claim_and_its_authorization_and_says_so_in_settleme
     client, sandbox, clinic, pharmacy, month
 ):
     batch, redeemed = submitted(client, clinic, pharmacy, month, 10, 4)
+    advance(client, 20)  # the decision's time is its own, not the submission's
     answer = decide(client, batch, "ACCEPTED")
     assert answer.status_code == 200
     decided = answer.json()
@@ -340,6 +364,7 @@ def test_accepted_pays_every_claim_and_its_authorization_and_says_so_in_settleme
     assert event.data["claim_ids"] == claim_ids and event.data["invoice_number"] == "B0100000042"
     assert event.data["total_amount"] == event.data["paid_amount"] == pytest.approx(billed(10) + billed(4))
     assert event.data["period"] == month and event.data["currency_code"] == "DOP"
+    assert event.data["paid_at"] == decided["decided_at"] != batch["submitted_at"]
     # the decision is taken: the clock's decision no longer fires, and no second event comes
     assert not [t for t in client.get("/__admin/timers").json()["content"] if t["action"] == "settlement.decide"]
     advance(client, 120)
@@ -362,6 +387,14 @@ def test_rejected_pays_nothing_and_the_claims_may_go_into_a_new_batch(client, sa
     assert attach(client, pharmacy, retry, redeemed[0]["authorization_id"]).status_code == 200
 
 
+def test_a_rejection_without_a_reason_still_gives_one(client, sandbox, clinic, pharmacy, month):
+    batch, _ = submitted(client, clinic, pharmacy, month, 1)
+    decided = decide(client, batch, "REJECTED").json()
+    [event] = events_of(sandbox, "settlement.rejected")
+    assert decided["rejection_reason"] and event.data["rejection_reason"] == decided["rejection_reason"]
+    assert event.data["rejected_at"] == decided["decided_at"] and decided["paid_claim_ids"] == []
+
+
 def test_partially_accepted_pays_the_rest_and_releases_the_rejected_claims(client, sandbox, clinic, pharmacy, month):
     batch, redeemed = submitted(client, clinic, pharmacy, month, 10, 4, 2)
     rejected = redeemed[1]["claim_id"]
@@ -377,7 +410,8 @@ def test_partially_accepted_pays_the_rest_and_releases_the_rejected_claims(clien
         "PAID",
     ]
     [event] = events_of(sandbox, "settlement.partially_accepted")
-    assert event.data["rejected_claim_ids"] == [rejected]
+    assert event.data["rejected_claim_ids"] == [rejected] and event.data["decided_at"] == decided["decided_at"]
+    assert event.data["rejection_reason"] == decided["rejection_reason"] and decided["rejection_reason"]
     assert event.data["paid_amount"] == pytest.approx(billed(10) + billed(2))
     assert event.data["total_amount"] == pytest.approx(billed(10) + billed(4) + billed(2))
 
@@ -401,10 +435,25 @@ def test_a_partly_dispensed_authorization_is_paid_only_when_every_claim_on_it_is
     assert authorization_status(client, clinic, authorization["id"]) == "PAID"
 
 
+def test_an_authorization_with_a_rejected_claim_is_not_paid_though_its_other_claim_is(client, clinic, pharmacy, month):
+    authorization = authorize(
+        client, clinic, OTP_DO, DO, [{"product_code": "MED-042", "product_type": "DRUG", "quantity": 10}]
+    )
+    first = redeem(client, clinic, pharmacy, authorization=authorization, take=4)
+    rest = redeem(client, clinic, pharmacy, authorization=authorization)
+    batch = attach(client, pharmacy, open_batch(client, pharmacy, month), authorization["id"]).json()
+    assert [m["claim_id"] for m in batch["authorizations"]] == [first["claim_id"], rest["claim_id"]]
+    assert submit(client, pharmacy, batch).status_code == 200
+    assert decide(client, batch, "PARTIALLY_ACCEPTED", rejected_claim_ids=[rest["claim_id"]]).status_code == 200
+    assert claim_of(client, pharmacy, first["claim_id"])["status"] == "PAID"
+    assert authorization_status(client, clinic, authorization["id"]) == "CLAIMED"
+
+
 def test_a_paid_authorization_has_nothing_left_to_settle(client, clinic, pharmacy, month):
     batch, redeemed = submitted(client, clinic, pharmacy, month, 2)
     assert decide(client, batch, "ACCEPTED").status_code == 200
     again = open_batch(client, pharmacy, month)
+    assert pending(client, pharmacy, again) == []
     refused = attach(client, pharmacy, again, redeemed[0]["authorization_id"])
     assert error_of(refused) == (422, "MOCK-422-authorization-not-settleable", ["authorization_ids[0]"])
 
@@ -440,10 +489,8 @@ def test_only_a_submitted_batch_can_be_decided(client, clinic, pharmacy, month):
     assert error_of(decide(client, {"settlement_id": 987654}, "ACCEPTED"))[:2] == (404, "MOCK-404-settlement-not-found")
 
 
-def test_a_claim_in_a_batch_cannot_be_voided(client, clinic, month):
-    """A DO clinic's outpatient-care claim against an authorization, completed, in an OPEN batch."""
-    lab = [{"product_code": "LAB-HEMO", "product_type": "LABORATORY", "quantity": 1}]
-    authorization = authorize(client, clinic, OTP_DO, DO, lab)
+def _outpatient(client, clinic, authorization) -> str:
+    """A DO clinic's outpatient-care claim against ``authorization`` (one LAB-HEMO), READY after 10 s: its path."""
     body = {
         "beneficiary_id": OTP_DO,
         "sponsor_slug": DO,
@@ -452,15 +499,65 @@ def test_a_claim_in_a_batch_cannot_be_voided(client, clinic, month):
         "doctor_country_code": "DO",
         "doctor_name": "Dr. Juan Peña",
         "diagnoses": [{"coding_system": "ICD-10", "code": "R51", "type_enum": "CHIEF_COMPLAINT"}],
-        "line_items": lab,
+        "line_items": [{"product_code": "LAB-HEMO", "product_type": "LABORATORY", "quantity": 1}],
     }
     monitor = client.post("/arc/v1/outpatient-care-claim", json=body, headers=clinic)
     assert monitor.status_code == 202, monitor.text
     advance(client, 10)
     read = client.get(monitor.headers["location"], headers=clinic).json()
-    base = f"/arc/v1/outpatient-care-claim/{read['outpatient_care_claim_resource']['claim_id']}"
-    invoice_ = {"document_number": "B0100000050", "document_date": "2026-11-30T10:00:00Z"}
-    assert client.post(f"{base}/complete", json=invoice_, headers=clinic).status_code == 200
+    return f"/arc/v1/outpatient-care-claim/{read['outpatient_care_claim_resource']['claim_id']}"
+
+
+def _complete_claim(client, clinic, path: str) -> None:
+    body = {"document_number": "B0100000050", "document_date": "2026-11-30T10:00:00Z"}
+    assert client.post(f"{path}/complete", json=body, headers=clinic).status_code == 200
+
+
+def test_voided_and_unfinished_claims_are_not_settled_and_a_voided_one_does_not_hold_back_payment(client, month):
+    clinic = client.bearer(CLINIC)
+    lab = [{"product_code": "LAB-HEMO", "product_type": "LABORATORY", "quantity": 1}]
+    authorization = authorize(client, clinic, OTP_DO, DO, lab)
+    voided = _outpatient(client, clinic, authorization)
+    _complete_claim(client, clinic, voided)
+    assert client.post(f"{voided}/void", json={}, headers=clinic).status_code == 200  # units back
+    batch = open_batch(client, clinic, month)
+    assert pending(client, clinic, batch) == []
+    refused = attach(client, clinic, batch, authorization["id"])
+    assert error_of(refused) == (422, "MOCK-422-authorization-not-settleable", ["authorization_ids[0]"])
+    kept = _outpatient(client, clinic, authorization)  # READY, not yet completed: nothing to settle either
+    refused = attach(client, clinic, batch, authorization["id"])
+    assert error_of(refused) == (422, "MOCK-422-authorization-not-settleable", ["authorization_ids[0]"])
+    _complete_claim(client, clinic, kept)
+    batch = attach(client, clinic, batch, authorization["id"]).json()
+    assert submit(client, clinic, batch, invoice(billed(1, LAB_HEMO_DOP))).status_code == 200
+    assert decide(client, batch, "ACCEPTED").status_code == 200
+    assert authorization_status(client, clinic, authorization["id"]) == "PAID"
+
+
+def test_a_claims_period_is_the_month_it_was_completed_in(client, month):
+    clinic = client.bearer(CLINIC)
+    lab = [{"product_code": "LAB-HEMO", "product_type": "LABORATORY", "quantity": 1}]
+    authorization = authorize(client, clinic, OTP_DO, DO, lab)
+    path = _outpatient(client, clinic, authorization)  # filed this month
+    advance(client, 32 * 86400)
+    clinic = client.bearer(CLINIC)
+    _complete_claim(client, clinic, path)  # completed the next month
+    following = period(client)
+    assert following != month
+    assert [c["claim_id"] for c in pending(client, clinic, open_batch(client, clinic, following))] == [
+        int(path.rsplit("/", 1)[1])
+    ]
+    refused = attach(client, clinic, open_batch(client, clinic, month), authorization["id"])
+    assert error_of(refused) == (422, "MOCK-422-settlement-mismatch", ["authorization_ids[0]"])
+
+
+def test_a_claim_in_a_batch_cannot_be_voided(client, clinic, month):
+    """A DO clinic's outpatient-care claim against an authorization, completed, in an OPEN batch."""
+    authorization = authorize(
+        client, clinic, OTP_DO, DO, [{"product_code": "LAB-HEMO", "product_type": "LABORATORY", "quantity": 1}]
+    )
+    base = _outpatient(client, clinic, authorization)
+    _complete_claim(client, clinic, base)
     assert attach(client, clinic, open_batch(client, clinic, month), authorization["id"]).status_code == 200
     refused = client.post(f"{base}/void", json={}, headers=clinic)
     assert error_of(refused) == (409, "MOCK-409-claim-in-settlement", [])

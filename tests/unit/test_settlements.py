@@ -37,10 +37,12 @@ def submitted(ledger, *quantities: int):
     pairs = [claimed(ledger, q) for q in quantities]
     batch = area.start(PHARMACY_DO, DO, ledger.clock.iso()[:7])
     area.attach(PHARMACY_DO, batch.id, [authorization.id for authorization, _ in pairs])
+    ledger.clock.advance(30)  # the decision counts from the submission, not from the start
+    total = round(sum(q * LAB_HEMO_DOP * (1 - COINSURANCE) for q in quantities), 2)
     area.complete(
         PHARMACY_DO,
         batch.id,
-        {"invoice_number": "B01", "invoice_date": "2026-11-30T10:00:00Z", "invoice_amount": area.total(batch)},
+        {"invoice_number": "B01", "invoice_date": "2026-11-30T10:00:00Z", "invoice_amount": total},
     )
     return batch, pairs
 
@@ -57,7 +59,7 @@ def test_open_to_submitted_schedules_the_sponsors_decision(ledger):
     batch, _ = submitted(ledger, 1)
     assert batch.status == "SUBMITTED"
     [timer] = [t for t in ledger.clock.pending() if t.action == "settlement.decide"]
-    assert timer.due == pytest.approx(batch.submitted_at + 60)
+    assert timer.due == pytest.approx(batch.submitted_at + 60) and batch.submitted_at == batch.created_at + 30
 
 
 def test_submitted_to_accepted_on_the_mock_clock_pays_the_claim_and_its_authorization(ledger):
