@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
@@ -257,7 +257,7 @@ def strict(request: Request) -> bool:
     return request.scope[SETTINGS_KEY].strict
 
 
-def render_page(request: Request, items: list[Any]) -> Response:
+def render_page(request: Request, items: Sequence[Any]) -> Response:
     """One page of ``items`` by the request's ``page`` and ``size`` (400 when they are bad)."""
     params = query(request)
     return render(paginate(items, PageRequest.from_query(params), request.url.path, params))

@@ -34,6 +34,7 @@ __all__ = [
     "Timer",
     "format_instant",
     "format_optional_instant",
+    "month_bounds",
     "month_of",
     "parse_instant",
 ]
@@ -59,6 +60,14 @@ def format_optional_instant(ts: float | None) -> str | None:
 def month_of(ts: float) -> str:
     """``YYYY-MM`` (UTC) of an instant: a settlement period."""
     return format_instant(ts)[:7]
+
+
+def month_bounds(period: str) -> tuple[float, float]:
+    """The first instant of a ``YYYY-MM`` month (UTC) and the first of the next: ``month_of(ts) == period``
+    exactly when ``start <= ts < end`` (ts rounded to the millisecond, as written)."""
+    year, month = int(period[:4]), int(period[5:7])
+    following = (year + 1, 1) if month == 12 else (year, month + 1)
+    return datetime(year, month, 1, tzinfo=UTC).timestamp(), datetime(*following, 1, tzinfo=UTC).timestamp()
 
 
 def format_instant(ts: float) -> str:

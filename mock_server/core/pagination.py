@@ -7,14 +7,14 @@ Query ``page`` (0-based, default 0) and ``size`` (default 15, at most 100); the 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 from mock_server.core.errors import ApiError, FieldError
 
-__all__ = ["DEFAULT_SIZE", "MAX_SIZE", "PageRequest", "paginate"]
+__all__ = ["DEFAULT_SIZE", "MAX_SIZE", "PageRequest", "Viewed", "paginate"]
 
 DEFAULT_SIZE = 15
 MAX_SIZE = 100
@@ -49,6 +49,21 @@ def _int_param(query: Mapping[str, str], name: str, default: int, problems: list
     except ValueError:
         problems.append(FieldError(name, "must be an integer"))
         return None
+
+
+class Viewed(Sequence):
+    """Records shown through ``view`` only when a page takes them: a long list pays for one page of views."""
+
+    def __init__(self, records: Sequence[Any], view: Callable[[Any], Any]) -> None:
+        self._records, self._view = records, view
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self._view(record) for record in self._records[index]]
+        return self._view(self._records[index])
 
 
 def paginate(

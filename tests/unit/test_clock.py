@@ -145,3 +145,27 @@ def test_instants_are_iso8601_utc_with_milliseconds():
     assert parse_instant("2026-06-25T16:22:11+02:00") == pytest.approx(1782397331.0)
     with pytest.raises(ValueError):
         parse_instant("2026-06-25T14:22:11")
+
+
+@pytest.mark.parametrize(
+    ("period", "inside", "outside"),
+    [
+        (
+            "2026-11",
+            ["2026-11-01T00:00:00.000Z", "2026-11-30T23:59:59.999Z"],
+            ["2026-10-31T23:59:59.999Z", "2026-12-01T00:00:00.000Z"],
+        ),
+        ("2026-12", ["2026-12-31T23:59:59.999Z"], ["2027-01-01T00:00:00.000Z"]),
+        ("2028-02", ["2028-02-29T12:00:00.000Z"], ["2028-03-01T00:00:00.000Z"]),
+    ],
+)
+def test_a_months_bounds_hold_exactly_the_instants_written_in_that_month(period, inside, outside):
+    from mock_server.core.clock import month_bounds, month_of
+
+    start, end = month_bounds(period)
+    for text in inside:
+        ts = parse_instant(text)
+        assert start <= ts < end and month_of(ts) == period
+    for text in outside:
+        ts = parse_instant(text)
+        assert not start <= ts < end and month_of(ts) != period

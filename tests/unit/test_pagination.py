@@ -42,3 +42,17 @@ def test_bad_page_parameters_are_a_400(query):
     with pytest.raises(ApiError) as caught:
         PageRequest.from_query(query)
     assert caught.value.status == 400 and caught.value.errors
+
+
+def test_a_viewed_list_views_only_the_page_it_serves():
+    from mock_server.core.pagination import Viewed
+
+    seen: list[int] = []
+
+    def view(record: int) -> dict:
+        seen.append(record)
+        return {"n": record}
+
+    page = paginate(Viewed(list(range(1000)), view), PageRequest(number=2, size=15), "/x")
+    assert page["content"] == [{"n": n} for n in range(30, 45)] and page["page"]["total_elements"] == 1000
+    assert seen == list(range(30, 45))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mock_server.core.clock import month_of
+from mock_server.core.clock import month_bounds
 from mock_server.core.errors import ApiError, FieldError
 from mock_server.domain import money
 from mock_server.domain.authorizations import Authorizations
@@ -232,6 +232,7 @@ class Claims(Area):
 
     def settleable(self, provider_slug: str, sponsor_slug: str, period: str) -> list[Claim]:
         """Completed claims against an authorization, of this provider, sponsor and period, in no batch."""
+        start, end = month_bounds(period)
         return [
             claim
             for claim in self.claims.values()
@@ -241,7 +242,7 @@ class Claims(Area):
             and claim.authorization_id is not None
             and claim.settlement_id is None
             and claim.completed_at is not None
-            and month_of(claim.completed_at) == period
+            and start <= round(claim.completed_at, 3) < end
         ]
 
     def batch(self, claim: Claim, settlement_id: int | None) -> None:

@@ -29,6 +29,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mock_server.core.errors import ApiError, FieldError
+from mock_server.core.pagination import Viewed
 from mock_server.domain import money
 from mock_server.domain.claims import Claims
 from mock_server.domain.claims.records import Claim, ClaimStatus
@@ -113,11 +114,10 @@ class Settlements(Area):
         self.batches[batch.id] = batch
         return batch
 
-    def pending(self, provider_slug: str, settlement_id: int) -> list[dict[str, Any]]:
+    def pending(self, provider_slug: str, settlement_id: int) -> Viewed:
+        """The candidates, oldest first, each viewed only if its page is asked for."""
         batch = self.batch_of(provider_slug, settlement_id)
-        return [
-            views.member(claim) for claim in self.claims.settleable(provider_slug, batch.sponsor_slug, batch.period)
-        ]
+        return Viewed(self.claims.settleable(provider_slug, batch.sponsor_slug, batch.period), views.member)
 
     def attach(self, provider_slug: str, settlement_id: int, authorization_ids: list[int]) -> Settlement:
         batch = self.batch_of(provider_slug, settlement_id)
