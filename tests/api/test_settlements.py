@@ -96,6 +96,8 @@ def test_a_sponsor_whose_configuration_disallows_batches_answers_406(client, pha
         ({"sponsor_slug": "no-such-sponsor", "period": "2026-01"}, 404, "MOCK-404-sponsor-not-found", ["sponsor_slug"]),
         ({"sponsor_slug": DO, "period": "2026-13"}, 422, "MOCK-422-validation-failed", ["period"]),
         ({"sponsor_slug": DO, "period": "2026-1"}, 422, "MOCK-422-validation-failed", ["period"]),
+        ({"sponsor_slug": DO, "period": "0000-01"}, 422, "MOCK-422-validation-failed", ["period"]),
+        ({"sponsor_slug": DO, "period": "1969-12"}, 422, "MOCK-422-validation-failed", ["period"]),
         ({"sponsor_slug": DO}, 422, "MOCK-422-validation-failed", ["period"]),
         ({"period": "2026-01"}, 422, "MOCK-422-validation-failed", ["sponsor_slug"]),
     ],

@@ -2,7 +2,8 @@
 ``contracts/openapi.yaml``, tag ``settlements``).
 
 - **Start**: only a sponsor whose configuration allows batches (``settlement_batches_allowed``) takes one
-  (406 otherwise); one sponsor and one period per batch; a period after the current month is 422 (inferred).
+  (406 otherwise); one sponsor and one period per batch; a period after the current month, or before
+  1970-01 (the mock clock's earliest), is 422 (inferred).
 - **Pending**: this provider's completed claims against an authorization, of the batch's sponsor and
   period, in no batch (``Claims.settleable``).
 - **Attach** ``authorization_ids``, all or nothing, to an ``OPEN`` batch (409 otherwise): per id, the
@@ -28,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from mock_server.core.clock import EARLIEST
 from mock_server.core.errors import ApiError, FieldError
 from mock_server.core.pagination import Viewed
 from mock_server.domain import money
@@ -49,6 +51,7 @@ from mock_server.domain.settlements.records import (
 __all__ = ["DECIDE", "Settlements"]
 
 DECIDE = "settlement.decide"
+FIRST_PERIOD = period_of(EARLIEST)
 DEFAULT_REJECTION = "La reclamación no cumple los requisitos de radicación del plan."
 
 
@@ -99,6 +102,10 @@ class Settlements(Area):
             raise ApiError(
                 "MOCK-422-validation-failed",
                 errors=[FieldError("period", f"must not be after the current month {current}")],
+            )
+        if period < FIRST_PERIOD:  # no claim is older than the mock's clock can be
+            raise ApiError(
+                "MOCK-422-validation-failed", errors=[FieldError("period", f"must be {FIRST_PERIOD} or later")]
             )
         now = self.clock.timestamp()
         batch = Settlement(
