@@ -1,0 +1,130 @@
+"""The kit's polite session: one token per run, refreshed near its expiry or when the target says it is
+invalid, and at most 50 requests a minute to any target but the mock (the real endpoint allows 10 token
+requests a minute). A fake clock and sleep stand in for time; a mock transport for the target."""
+
+from __future__ import annotations
+
+import httpx2
+import pytest
+
+from mock_server.kit.session import PoliteSession, Throttle
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+class Target:
+    """A target that issues numbered tokens valid ``ttl`` seconds and records every request."""
+
+    def __init__(self, ttl: int = 3600, reject: set[str] | None = None) -> None:
+        self.ttl, self.reject = ttl, reject or set()
+        self.issued = 0
+        self.seen: list[tuple[str, str | None]] = []
+
+    def __call__(self, request: httpx2.Request) -> httpx2.Response:
+        bearer = request.headers.get("authorization", "")
+        self.seen.append((request.url.path, bearer))
+        if request.url.path == "/v1/oauth/token":
+            self.issued += 1
+            return httpx2.Response(200, json={"access_token": f"t{self.issued}", "expires_in": self.ttl})
+        if bearer.removeprefix("Bearer ") in self.reject:
+            return httpx2.Response(401, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}, json={})
+        return httpx2.Response(200, json={"ok": True})
+
+
+def session(target: Target, fake: FakeTime, *, polite: bool = True, **extra) -> PoliteSession:
+    return PoliteSession(
+        "https://sandbox.example",
+        "client",
+        "secret",
+        polite=polite,
+        transport=httpx2.MockTransport(target),
+        clock=fake.clock,
+        sleep=fake.sleep,
+        **extra,
+    )
+
+
+def test_a_run_asks_for_one_token_however_many_requests_it_makes():
+    target, fake = Target(), FakeTime()
+    with session(target, fake, polite=False) as s:
+        for _ in range(30):
+            assert s.request("GET", "/arc/v1/claims").status_code == 200
+    assert target.issued == 1
+    assert {bearer for path, bearer in target.seen if path != "/v1/oauth/token"} == {"Bearer t1"}
+
+
+def test_the_token_is_fetched_again_only_within_the_margin_of_its_expiry():
+    target, fake = Target(ttl=3600), FakeTime()
+    with session(target, fake, polite=False, refresh_margin=60) as s:
+        s.request("GET", "/x")
+        fake.now += 3600 - 61  # still a minute and a second left
+        s.request("GET", "/x")
+        assert target.issued == 1
+        fake.now += 30  # 31 s left: inside the last minute, before the expiry
+        s.request("GET", "/x")
+    assert target.issued == 2 and target.seen[-1] == ("/x", "Bearer t2")
+
+
+def test_an_invalid_token_answer_refreshes_once_and_retries_once():
+    target, fake = Target(reject={"t1"}), FakeTime()
+    with session(target, fake, polite=False) as s:
+        assert s.request("GET", "/x").status_code == 200
+    assert target.issued == 2
+    assert [bearer for path, bearer in target.seen if path == "/x"] == ["Bearer t1", "Bearer t2"]
+
+
+def test_a_target_that_keeps_refusing_gets_one_retry_not_a_loop():
+    target, fake = Target(reject={"t1", "t2", "t3"}), FakeTime()
+    with session(target, fake, polite=False) as s:
+        assert s.request("GET", "/x").status_code == 401
+    assert target.issued == 2 and len([p for p, _ in target.seen if p == "/x"]) == 2
+
+
+def test_a_polite_session_sends_at_most_fifty_requests_in_any_minute():
+    target, fake = Target(), FakeTime()
+    sent: list[float] = []
+    recording = httpx2.MockTransport(lambda request: (sent.append(fake.now), target(request))[1])
+    s = PoliteSession(
+        "https://sandbox.example", "c", "s", polite=True, transport=recording, clock=fake.clock, sleep=fake.sleep
+    )
+    with s:
+        for _ in range(120):
+            s.request("GET", "/x")
+            fake.now += 0.1
+    assert len(sent) == 121  # the token request counts
+    for start in sent:
+        assert len([t for t in sent if start <= t < start + 60.0]) <= 50
+    assert sent[-1] - sent[0] >= 120.0  # 121 requests at 50 a minute span more than two minutes
+
+
+def test_the_throttle_lets_the_fifty_first_request_go_when_the_first_leaves_the_window():
+    fake = FakeTime()
+    throttle = Throttle(50, clock=fake.clock, sleep=fake.sleep)
+    sent = []
+    for _ in range(51):
+        throttle.wait()
+        sent.append(fake.now)
+        fake.now += 1.0
+    assert fake.slept == [pytest.approx(10.0)]  # the 51st at t=50 waits until t=60
+    assert sent[50] == pytest.approx(sent[0] + 60.0)
+    for index in range(len(sent)):  # no 60 s window ever holds more than 50
+        assert len([t for t in sent if sent[index] <= t < sent[index] + 60.0]) <= 50
+
+
+def test_the_mock_is_not_throttled():
+    target, fake = Target(), FakeTime()
+    with session(target, fake, polite=False) as s:
+        for _ in range(200):
+            s.request("GET", "/x")
+    assert fake.slept == [] and len(target.seen) == 201
