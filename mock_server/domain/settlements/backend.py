@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mock_server.core.clock import EARLIEST
+from mock_server.core.clock import EARLIEST, month_of
 from mock_server.core.errors import ApiError, FieldError
 from mock_server.core.pagination import Viewed
 from mock_server.domain import money
@@ -45,13 +45,12 @@ from mock_server.domain.settlements.records import (
     Settlement,
     SettlementOutcome,
     SettlementStatus,
-    period_of,
 )
 
 __all__ = ["DECIDE", "Settlements"]
 
 DECIDE = "settlement.decide"
-FIRST_PERIOD = period_of(EARLIEST)
+FIRST_PERIOD = month_of(EARLIEST)
 DEFAULT_REJECTION = "La reclamación no cumple los requisitos de radicación del plan."
 
 
@@ -80,7 +79,7 @@ class Settlements(Area):
 
     def members(self, batch: Settlement) -> list[Claim]:
         """Every claim ever attached to the batch, in the order attached."""
-        return [self.claims.claims[claim_id] for claim_id in batch.claim_ids]
+        return [self.claims.claim_of(None, claim_id) for claim_id in batch.claim_ids]
 
     def total(self, batch: Settlement) -> float:
         """What the batch bills: the covered amounts of the claims in it (before a decision, the ones
@@ -97,7 +96,7 @@ class Settlements(Area):
                 "MOCK-406-settlement-not-allowed",
                 f"{sponsor_slug} does not take on-demand settlement batches from this provider.",
             )
-        current = period_of(self.clock.timestamp())
+        current = month_of(self.clock.timestamp())
         if period > current:
             raise ApiError(
                 "MOCK-422-validation-failed",
@@ -153,11 +152,11 @@ class Settlements(Area):
         fitting = [
             c
             for c in completed
-            if c.sponsor_slug == batch.sponsor_slug and c.completed_at and period_of(c.completed_at) == batch.period
+            if c.sponsor_slug == batch.sponsor_slug and c.completed_at and month_of(c.completed_at) == batch.period
         ]
         if not fitting:
             claim = completed[0]
-            found = f"{claim.sponsor_slug}, {period_of(claim.completed_at or claim.created_at)}"
+            found = f"{claim.sponsor_slug}, {month_of(claim.completed_at or claim.created_at)}"
             raise ApiError(
                 "MOCK-422-settlement-mismatch",
                 errors=[FieldError(path, f"is a claim of {found}; the batch is {batch.sponsor_slug}, {batch.period}")],

@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from mock_server.core.clock import month_of
 from mock_server.core.states import StateMachine
 
 __all__ = [
@@ -26,7 +25,6 @@ __all__ = [
     "Settlement",
     "SettlementOutcome",
     "SettlementStatus",
-    "period_of",
 ]
 
 
@@ -59,9 +57,6 @@ SETTLEMENT_STATES = StateMachine(
         _S.SUBMITTED: {_S.ACCEPTED, _S.REJECTED, _S.PARTIALLY_ACCEPTED},
     },
 )
-
-
-period_of = month_of  # the settlement period of a claim: the month (UTC) it was completed in (inferred)
 
 
 @dataclass
