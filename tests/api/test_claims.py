@@ -7,7 +7,7 @@ import pytest
 
 from mock_server.core import contracts
 from tests.support.clients import error_of
-from tests.support.flows import APPROVED_DO, APPROVED_GT, INACTIVE, MARIA
+from tests.support.flows import APPROVED_DO, APPROVED_GT, INACTIVE, MARIA, advance
 from tests.support.redeeming import (
     CLAIMS,
     CLINIC,
@@ -29,17 +29,8 @@ INVOICE = {"document_number": "FAC-0042", "document_date": "2026-11-30T10:00:00Z
 
 
 @pytest.fixture
-def clinic(client):
-    return client.bearer(CLINIC)
-
-
-@pytest.fixture
 def pharmacy(client):
     return client.bearer(PHARMACY)
-
-
-def advance(client, seconds: float) -> None:
-    assert client.post("/__admin/clock/advance", json={"seconds": seconds}).status_code == 200
 
 
 def outpatient_body(beneficiary_id=MARIA, sponsor="sponsor-sandbox", items=LAB, **extra) -> dict:

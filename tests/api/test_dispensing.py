@@ -36,11 +36,6 @@ CATALOGUE = Path(__file__).resolve().parents[2] / "fixtures" / "world" / "catalo
 
 
 @pytest.fixture
-def clinic(client):
-    return client.bearer(CLINIC)
-
-
-@pytest.fixture
 def pharmacy(client):
     return client.bearer(PHARMACY)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.clients import error_of
-from tests.support.flows import MARIA, OTP_DO, events_of
+from tests.support.flows import MARIA, OTP_DO, advance, events_of
 from tests.support.redeeming import CLAIMS, CLINIC, LAB_HEMO_DOP, PHARMACY, authorize, complete_dispensation, start
 from tests.support.settling import (
     DO,
@@ -25,11 +25,6 @@ from tests.support.settling import (
     submit,
 )
 from tests.support.state import fingerprint
-
-
-@pytest.fixture
-def clinic(client):
-    return client.bearer(CLINIC)
 
 
 @pytest.fixture
@@ -54,10 +49,6 @@ def pending(client, auth, batch) -> list[dict]:
     answer = client.get(f"{SETTLEMENTS}/{batch['settlement_id']}/pending-authorizations", headers=auth)
     assert answer.status_code == 200, answer.text
     return answer.json()["content"]
-
-
-def advance(client, seconds: float) -> None:
-    assert client.post("/__admin/clock/advance", json={"seconds": seconds}).status_code == 200
 
 
 def submitted(client, clinic, pharmacy, month, *quantities: int) -> tuple[dict, list[dict]]:

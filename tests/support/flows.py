@@ -79,3 +79,8 @@ def ready_request(client, auth, body, documents=("MEDICAL_INDICATION",)) -> dict
 
 def events_of(sandbox, event_type: str | None = None, tenant: str = "default") -> list:
     return [e for e in sandbox.ledger(tenant).events if event_type is None or e.event_type == event_type]
+
+
+def advance(client, seconds: float) -> None:
+    """Move the tenant's mock clock forward, firing what falls due."""
+    assert client.post("/__admin/clock/advance", json={"seconds": seconds}).status_code == 200
