@@ -202,15 +202,15 @@ def test_attaching_is_all_or_nothing(client, sandbox, clinic, pharmacy, month):
     batch = open_batch(client, pharmacy, month)
     before = fingerprint(sandbox)
     refused = attach(client, pharmacy, batch, good["authorization_id"], 987654)
-    assert error_of(refused) == (422, "MOCK-422-authorization-not-settleable", ["authorization_ids[1]"])
+    assert error_of(refused) == (404, "MOCK-404-authorization-not-found", ["authorization_ids[1]"])
     assert fingerprint(sandbox) == before
 
 
-def test_an_authorization_with_no_claim_of_this_provider_has_nothing_to_settle(client, clinic, pharmacy, month):
+def test_an_authorization_with_no_claim_of_this_provider_is_404(client, clinic, pharmacy, month):
     elsewhere = redeem(client, clinic, client.bearer(PHARMACY), 5)  # another pharmacy's claim
     batch = open_batch(client, pharmacy, month)
     refused = attach(client, pharmacy, batch, elsewhere["authorization_id"])
-    assert error_of(refused) == (422, "MOCK-422-authorization-not-settleable", ["authorization_ids[0]"])
+    assert error_of(refused) == (404, "MOCK-404-authorization-not-found", ["authorization_ids[0]"])
 
 
 def test_a_claim_filed_against_an_authorization_is_offered_too(client, clinic, pharmacy, month):

@@ -7,10 +7,9 @@
 - **Pending**: this provider's completed claims against an authorization, of the batch's sponsor and
   period, in no batch (``Claims.settleable``).
 - **Attach** ``authorization_ids``, all or nothing, to an ``OPEN`` batch (409 otherwise): per id, the
-  provider's completed claims on that authorization join the batch. None (an unknown id, another provider's
-  authorization, claims paid, voided or not completed): 422; none of the batch's sponsor and period: 422;
-  every one already in another batch: 409. An id in the body that names nothing is a bad body, not a
-  missing resource: 422 (inferred).
+  provider's completed claims on that authorization join the batch. No claim of this provider on it (an
+  unknown id, or another provider's): 404, like any unknown id; its claims paid, voided or not completed:
+  422; none of the batch's sponsor and period: 422; every one already in another batch: 409.
   An id already in this batch changes nothing.
 - **Complete**: the invoice (or credit-note) data; ``invoice_amount`` equals the batch total within 0.01;
   bad fields are 400 with ``errors[{path, message}]``; an empty batch is 422. ``OPEN`` -> ``SUBMITTED``
@@ -141,14 +140,18 @@ class Settlements(Area):
     def _joining(self, batch: Settlement, path: str, authorization_id: int) -> list[Claim]:
         """The claims an authorization id brings into the batch, or the reason it brings none."""
         mine = self.claims.on_authorization(batch.provider_slug, authorization_id)
+        if not mine:  # unknown, or not visible to this provider: 404 like any unknown id (contracts/README.md)
+            raise ApiError(
+                "MOCK-404-authorization-not-found",
+                f"No claim of yours against authorization {authorization_id}.",
+                errors=[FieldError(path, "has no claim of this provider")],
+            )
         completed = [claim for claim in mine if claim.status == ClaimStatus.COMPLETED]
         if not completed:
-            why = (
-                "has no claim of this provider"
-                if not mine
-                else "has no completed claim (paid, voided or not yet completed)"
+            raise ApiError(
+                "MOCK-422-authorization-not-settleable",
+                errors=[FieldError(path, "has no completed claim (paid, voided or not yet completed)")],
             )
-            raise ApiError("MOCK-422-authorization-not-settleable", errors=[FieldError(path, why)])
         fitting = [
             c
             for c in completed
