@@ -30,6 +30,7 @@ TOP = {
     "mock_server.middleware",
     "mock_server.routing",
     "mock_server.webhooks",
+    "mock_server.inprocess",
 }
 PACKAGES = ("core", "domain", "api", "admin", "kit")
 # part -> the project's modules it may import (by prefix); None: anything.

@@ -19,7 +19,7 @@ __all__ = ["routes", "swagger_ui_assets"]
 
 
 async def healthz(request: Request, _: Principal | None) -> Response:
-    return render({"status": "ok", "version": __version__})
+    return render({"status": "ok", "service": "osigu-mock", "version": __version__})
 
 
 async def openapi_json(request: Request, _: Principal | None) -> Response:

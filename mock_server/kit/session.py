@@ -61,11 +61,16 @@ class PoliteSession:
         requests_per_minute: int = 50,
         refresh_margin: float = 60.0,
         transport: httpx2.BaseTransport | None = None,
+        client: httpx2.Client | None = None,
+        on_response: Callable[[httpx2.Response], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         timeout: float = 30.0,
     ) -> None:
-        self._http = httpx2.Client(base_url=base_url, transport=transport, timeout=timeout)
+        # ``client``: an HTTP client of the caller's (the in-process app's TestClient); otherwise one to base_url.
+        self._http = client or httpx2.Client(base_url=base_url, transport=transport, timeout=timeout)
+        self._owns_http = client is None
+        self._on_response = on_response
         self._credentials = (client_id, client_secret)
         self._clock = clock
         self._throttle = Throttle(requests_per_minute, clock=clock, sleep=sleep) if polite else None
@@ -75,7 +80,8 @@ class PoliteSession:
         self.token_requests = 0
 
     def close(self) -> None:
-        self._http.close()
+        if self._owns_http:
+            self._http.close()
 
     def __enter__(self) -> PoliteSession:
         return self
@@ -86,7 +92,15 @@ class PoliteSession:
     def _send(self, method: str, path: str, **kwargs: Any) -> httpx2.Response:
         if self._throttle is not None:
             self._throttle.wait()
-        return self._http.request(method, path, **kwargs)
+        answer = self._http.request(method, path, **kwargs)
+        if self._on_response is not None:
+            self._on_response(answer)
+        return answer
+
+    def send(self, method: str, path: str, **kwargs: Any) -> httpx2.Response:
+        """``method path`` as given, without the bearer token (throttled like every request): the token
+        endpoint with other credentials, public routes, the mock's control plane."""
+        return self._send(method, path, **kwargs)
 
     def token(self) -> str:
         """The run's access token, fetched again only near its expiry."""
