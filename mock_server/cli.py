@@ -2,6 +2,9 @@
 
 osigu-mock serve [--host 127.0.0.1] [--port 8080] [--seed N] [--no-admin] [--admin-token T]
                  [--insecure-admin] [--strict] [--sandbox-limits] [--frozen-clock]
+osigu-mock contract [--target inprocess|sandbox|examples|URL] [--report PATH] [--strict] [--allow-writes]
+                    [--allow-production] [--fuzz N]
+                              check a target against the contract (the contract kit)
 osigu-mock contracts sync     regenerate openapi.yaml's error responses from errors.yaml
 osigu-mock contracts check    fail when they drift
 """
@@ -103,6 +106,105 @@ def serve(
     from mock_server.server import run
 
     run(settings, log_level=log_level)
+
+
+STATUS_COLOURS = {"passed": "green", "failed": "red", "mock-only": "yellow", "skipped": "yellow"}
+
+
+@cli.command()
+@click.option(
+    "--target",
+    "target_spec",
+    default="inprocess",
+    show_default=True,
+    help="inprocess (the app in this process), a URL (a served mock, say), sandbox (OSIGU_BASE_URL with "
+    "OSIGU_CLIENT_ID / OSIGU_CLIENT_SECRET), or examples (the guides' example payloads).",
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write the drift report to PATH.json and PATH.md.",
+)
+@click.option("--strict", is_flag=True, help="An inferred item the target contradicts fails the run too.")
+@click.option("--allow-writes", is_flag=True, help="Let checks that write run against a target that is not the mock.")
+@click.option("--allow-production", is_flag=True, help="Allow OSIGU's production host as a target.")
+@click.option(
+    "--fuzz",
+    "fuzz_examples",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Also fuzz every operation with schemathesis, N examples each (0: no fuzzing).",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Processes to fuzz in (the mock only; the real sandbox is fuzzed in one).",
+)
+@click.option("--fuzz-only", default=None, help="Fuzz only the operations whose 'METHOD /path' matches this regex.")
+@click.option("-q", "--quiet", is_flag=True, help="Only the closing summary.")
+def contract(
+    target_spec: str,
+    report_path: str | None,
+    strict: bool,
+    allow_writes: bool,
+    allow_production: bool,
+    fuzz_examples: int,
+    jobs: int,
+    fuzz_only: str | None,
+    quiet: bool,
+) -> None:
+    """Check a target against the contract: every documented flow, every answer against contracts/, and a
+    drift report. Exits 1 when a confirmed fact is violated or a step fails (an inferred one too with
+    --strict), 0 otherwise; the real sandbox without credentials is skipped with one line."""
+    from mock_server.kit.runner import check_target
+    from mock_server.kit.target import TargetRefused, select_target
+
+    try:
+        target = select_target(target_spec, allow_writes=allow_writes, allow_production=allow_production)
+    except TargetRefused as refused:
+        raise click.UsageError(str(refused)) from refused
+    if target.skip_reason:
+        click.echo(f"osigu-mock contract: {target.label}: skipped: {target.skip_reason}")
+        return
+
+    def progress(check) -> None:
+        if not quiet:
+            status = click.style(f"{check.status:<9}", fg=STATUS_COLOURS[check.status])
+            detail = f"  ({check.detail})" if check.detail and check.status != "passed" else ""
+            click.echo(f"  {status} {check.flow}: {check.step}{detail}")
+
+    click.echo(f"osigu-mock contract: checking {target.label}")
+    if target.kind == "inprocess":
+        from mock_server.inprocess import inprocess_client
+
+        with inprocess_client() as http:
+            report = check_target(target, client=http, strict=strict, progress=progress)
+    else:
+        report = check_target(target, strict=strict, progress=progress)
+    if fuzz_examples and target.kind != "examples":
+        from mock_server.kit.fuzz import fuzz_target
+
+        factory = None
+        if target.kind == "inprocess":
+            from mock_server.inprocess import inprocess_client as factory
+        click.echo(f"fuzzing every operation, {fuzz_examples} examples each, in {jobs} process(es)")
+        report.fuzz = fuzz_target(
+            target, fuzz_examples, app_factory=factory, jobs=jobs, progress=not quiet, only=fuzz_only
+        )
+    for line in report.summary_lines():
+        click.echo(line)
+    if report_path:
+        json_path, markdown_path = report.write(report_path)
+        click.echo(f"report: {json_path} and {markdown_path}")
+    if report.outcome == "failed":
+        for reason in report.failures()[:20]:
+            click.echo(click.style("  " + reason, fg="red"), err=True)
+        sys.exit(1)
 
 
 @cli.group()

@@ -3,7 +3,8 @@
 Opening it asks the target what it is. ``GET /healthz`` answering ``service: osigu-mock`` makes it the mock
 (writes allowed, no throttle); ``GET /__admin/world`` answering 200 gives the control plane, the clock and the
 personas. On a served mock with a control plane the kit works in a tenant of its own (``POST /__admin/tenants``),
-so a shared CI server's default tenant is left alone; in process the app is the kit's own.
+so a shared CI server's default tenant is left alone; in process the app is the kit's own (the fuzzer still asks
+for a tenant, so that what it does to the default one through the control plane leaves its token alone).
 """
 
 from __future__ import annotations
@@ -33,8 +34,10 @@ class Connection:
         client: httpx2.Client | None = None,
         on_response: Callable[[httpx2.Response], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        own_tenant: bool = False,
     ) -> None:
         self.target = target
+        self._want_tenant = own_tenant or target.kind == "url"
         self._client = client
         self._on_response = on_response
         self._sleep = sleep
@@ -51,10 +54,13 @@ class Connection:
         health = raw.send("GET", "/healthz")
         if self.target.kind != "sandbox" and _json(health).get("service") == "osigu-mock":
             self.is_mock = True
-        self._raw = self._new_session("", "", polite=not self.is_mock) if self.is_mock else raw
+        if self.is_mock and self.target.polite:
+            raw.close()
+            raw = self._new_session("", "", polite=False)
+        self._raw = raw
         if self.is_mock and self._raw.send("GET", "/__admin/world").status_code == 200:
             self.capabilities |= {ADMIN, CLOCK, PERSONAS}
-            if self.target.kind == "url":
+            if self._want_tenant:
                 self._own_tenant()
         if self.is_mock or self.target.allow_writes:
             self.capabilities.add(WRITES)
@@ -65,9 +71,10 @@ class Connection:
         if answer.status_code != 201:
             return
         body = answer.json()
-        by_provider = {c["provider_slug"]: c for c in body["clients"]}
-        for role, (provider_slug, _) in DEMO_CLIENTS.items():
-            client = by_provider.get(provider_slug)
+        # A tenant's clients are the demo clients under new names: demo-clinic.<tenant id>, and so on.
+        by_demo_name = {c["client_id"].split(".")[0]: c for c in body["clients"]}
+        for role, (_, demo_client_id) in DEMO_CLIENTS.items():
+            client = by_demo_name.get(demo_client_id)
             if client is not None:
                 self.credentials[role] = (client["client_id"], client["client_secret"])
         self.tenant = body["tenant_id"]

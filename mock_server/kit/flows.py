@@ -6,9 +6,9 @@ lacks is reported ``mock-only``, never as a pass, and so are the steps after it 
 fails makes the rest ``skipped``. Every response of every step also goes through the drift comparison
 (:mod:`.drift`), so a flow checks the target's answers against ``contracts/`` as it goes.
 
-The values are the ones OSIGU's guides use (MARIA GONZALEZ, CC 1000000001 on ``sponsor-sandbox``, ``MED-042``,
-``R51``), which the mock's seeded world holds; on the real sandbox the beneficiary comes from the environment
-(:mod:`.target`) and the product from the provider's own registered products.
+The values are the ones OSIGU's guides use (MARIA GONZALEZ, CC 1000000001, ``MED-042``, ``R51``; see
+``contracts/facts/examples.yaml``), which the mock's seeded world holds; on the real sandbox the beneficiary comes
+from the environment (:mod:`.target`) and the product from the provider's own registered products.
 """
 
 from __future__ import annotations
@@ -318,6 +318,8 @@ def _dispense_authorization(run: Run) -> None:
     authorization = run.state["authorization"]
     done = _dispense(run, "pharmacy", authorization["code"], authorization["beneficiary_id"])
     _expect_value("the dispensation's status", done["status"], "COMPLETED")
+    again = run.call("pharmacy", "GET", f"/dispensing/v1/dispensations/{done['dispensation_id']}", 200)
+    _expect_value("the dispensation read back", again["status"], "COMPLETED")
     if not done.get("claim"):
         raise StepFailed("completing an authorization's dispensation generated no claim")
     run.state["claim"] = done["claim"]

@@ -19,7 +19,12 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from urllib.parse import urlsplit
+
+import yaml
+
+from mock_server.core.resources import contracts_dir
 
 __all__ = [
     "DEMO_CLIENTS",
@@ -29,6 +34,7 @@ __all__ = [
     "Beneficiary",
     "Target",
     "TargetRefused",
+    "guide_beneficiary",
     "select_target",
 ]
 
@@ -55,7 +61,7 @@ class TargetRefused(ValueError):
 class Beneficiary:
     """Who the flows pre-authorize: a sponsor, one of its search forms' values, and (optionally) the id.
 
-    On the mock it is the guides' own example (MARIA GONZALEZ, CC 1000000001 on sponsor-sandbox); on the
+    On the mock it is the guides' own example (MARIA GONZALEZ, CC 1000000001; :func:`guide_beneficiary`); on the
     real sandbox it comes from ``OSIGU_TEST_SPONSOR_SLUG``, ``OSIGU_TEST_DOCUMENT_TYPE``,
     ``OSIGU_TEST_DOCUMENT_NUMBER`` and optionally ``OSIGU_TEST_BENEFICIARY_ID`` (found by the search otherwise).
     """
@@ -65,7 +71,12 @@ class Beneficiary:
     beneficiary_id: int | None = None
 
 
-GUIDE_BENEFICIARY = Beneficiary("sponsor-sandbox", {"document_type": "CC", "document_number": "1000000001"})
+@cache
+def guide_beneficiary() -> Beneficiary:
+    """The guides' example beneficiary (``contracts/facts/examples.yaml``), which the mock's world holds."""
+    with (contracts_dir() / "facts" / "examples.yaml").open(encoding="utf-8") as handle:
+        found = yaml.safe_load(handle)["guide_beneficiary"]
+    return Beneficiary(found["sponsor_slug"], dict(found["search"]))
 
 
 @dataclass(frozen=True)
@@ -102,7 +113,7 @@ def select_target(
     env = os.environ if env is None else env
     spec = spec.strip()
     if spec in ("inprocess", "examples"):
-        return Target(spec, None, _demo_credentials(), GUIDE_BENEFICIARY, allow_writes=True)
+        return Target(spec, None, _demo_credentials(), guide_beneficiary(), allow_writes=True)
     if spec == "sandbox":
         base_url = (env.get("OSIGU_BASE_URL") or SANDBOX_URL).rstrip("/")
         _refuse_production(base_url, allow_production)
@@ -126,7 +137,9 @@ def select_target(
     credentials = _demo_credentials()
     if env.get("OSIGU_CLIENT_ID") and env.get("OSIGU_CLIENT_SECRET"):
         credentials = {role: (env["OSIGU_CLIENT_ID"], env["OSIGU_CLIENT_SECRET"]) for role in ROLES}
-    return Target("url", base_url, credentials, _beneficiary_from(env) or GUIDE_BENEFICIARY, allow_writes=allow_writes)
+    return Target(
+        "url", base_url, credentials, _beneficiary_from(env) or guide_beneficiary(), allow_writes=allow_writes
+    )
 
 
 def _refuse_production(base_url: str, allow_production: bool) -> None:

@@ -2,9 +2,10 @@
 
     OSIGU_CONTRACT_TARGET=inprocess   (default) the app in process, no socket
     OSIGU_CONTRACT_TARGET=url         a served mock: OSIGU_CONTRACT_URL (default http://127.0.0.1:8080)
-    OSIGU_CONTRACT_TARGET=sandbox     https://sandbox.osigu.com (or OSIGU_CONTRACT_URL), with
-                                      OSIGU_SANDBOX_CLIENT_ID / OSIGU_SANDBOX_CLIENT_SECRET;
-                                      skipped cleanly without them
+    OSIGU_CONTRACT_TARGET=sandbox     OSIGU_BASE_URL (default https://sandbox.osigu.com), with
+                                      OSIGU_CLIENT_ID / OSIGU_CLIENT_SECRET, as `osigu-mock contract
+                                      --target sandbox` (mock_server.kit.target); skipped cleanly
+                                      without them; the production host is refused
 
 Remote targets are loaded from the file form (contracts/openapi.yaml, refs resolved from disk), so
 the suite also proves that form works; they cache one token for 50 minutes as OSIGU advises. A served
@@ -24,8 +25,8 @@ from dataclasses import dataclass
 import httpx2
 
 from mock_server.core.resources import contracts_dir
+from mock_server.kit.target import select_target
 
-SANDBOX_URL = "https://sandbox.osigu.com"
 TOKEN_LIFETIME = 50 * 60
 
 
@@ -63,12 +64,9 @@ def select() -> Target:
             os.environ.get("OSIGU_CLIENT_SECRET", "demo-clinic-secret"),
         )
     if kind == "sandbox":
-        client_id = os.environ.get("OSIGU_SANDBOX_CLIENT_ID", "")
-        secret = os.environ.get("OSIGU_SANDBOX_CLIENT_SECRET", "")
-        reason = None if client_id and secret else "no OSIGU_SANDBOX_CLIENT_ID / OSIGU_SANDBOX_CLIENT_SECRET"
-        return Target(
-            "sandbox", os.environ.get("OSIGU_CONTRACT_URL", SANDBOX_URL).rstrip("/"), client_id, secret, reason
-        )
+        sandbox = select_target("sandbox")
+        client_id, secret = sandbox.credentials["clinic"]
+        return Target("sandbox", sandbox.base_url, client_id, secret, sandbox.skip_reason)
     raise ValueError(f"OSIGU_CONTRACT_TARGET must be inprocess, url or sandbox, not {kind!r}")
 
 

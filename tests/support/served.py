@@ -15,13 +15,18 @@ from mock_server.app import create_app
 from mock_server.settings import Settings
 
 
-class ServedMock:
-    def __init__(self, settings: Settings | None = None) -> None:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
-        self.settings = (settings or Settings(frozen_clock=True)).with_(port=self.port)
-        self.app = create_app(self.settings)
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class ServedApp:
+    """Any ASGI app served by uvicorn on 127.0.0.1, in a background thread."""
+
+    def __init__(self, app, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.app = app
         config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="error", access_log=False)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
@@ -30,7 +35,7 @@ class ServedMock:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def __enter__(self) -> ServedMock:
+    def __enter__(self):
         self.thread.start()
         deadline = time.monotonic() + 10
         while not self.server.started:
@@ -42,6 +47,13 @@ class ServedMock:
     def __exit__(self, *exc) -> None:
         self.server.should_exit = True
         self.thread.join(10)
+
+
+class ServedMock(ServedApp):
+    def __init__(self, settings: Settings | None = None) -> None:
+        port = free_port()
+        self.settings = (settings or Settings(frozen_clock=True)).with_(port=port)
+        super().__init__(create_app(self.settings), port)
 
     @contextlib.contextmanager
     def paused(self) -> Iterator[None]:

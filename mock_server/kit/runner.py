@@ -1,0 +1,82 @@
+"""One ``osigu-mock contract`` run: a target checked, flows and drift, into a :class:`DriftReport`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx2
+
+from mock_server.kit.connection import Connection
+from mock_server.kit.drift import Drift
+from mock_server.kit.flows import FLOWS, Check, Flow, run_flows
+from mock_server.kit.report import DriftReport
+from mock_server.kit.target import Target
+
+__all__ = ["check_target", "fidelity_figure"]
+
+# The kit's own calls to the mock's control plane and health route set things up; they are not what it checks.
+UNCHECKED_PREFIXES = ("/__admin", "/healthz")
+
+
+def fidelity_figure() -> dict[str, Any]:
+    """The fidelity meter's figures (contracts/facts/README.md) for the bundled contract."""
+    from mock_server.kit.fidelity import measure
+
+    report = measure()
+    return {
+        "reproduced": len(report.reproduced),
+        "in_scope": report.total,
+        "deviations": len(report.deviations),
+        "not_built_yet": len(report.not_built),
+        "missing": len(report.missing),
+        "whole_reproduced": report.whole_reproduced,
+        "whole_total": report.whole_total,
+        "summary": report.summary().splitlines()[0],
+    }
+
+
+def check_target(
+    target: Target,
+    *,
+    client: httpx2.Client | None = None,
+    strict: bool = False,
+    flows: tuple[Flow, ...] = FLOWS,
+    progress: Callable[[Check], None] | None = None,
+    with_fidelity: bool = True,
+) -> DriftReport:
+    """Run the documented flows against ``target`` (or replay the guides' examples), comparing every answer
+    with the contract. ``client`` is the HTTP client of the in-process app."""
+    drift = Drift()
+    described = {
+        "kind": target.kind,
+        "label": target.label,
+        "base_url": target.base_url,
+        "is_mock": False,
+        "capabilities": [],
+    }
+    report = DriftReport(described, drift, strict=strict, fidelity=fidelity_figure() if with_fidelity else None)
+    if target.skip_reason:
+        report.skipped = target.skip_reason
+        return report
+    if target.kind == "examples":
+        from mock_server.kit.examples import replay
+
+        replay(drift)
+        return report
+
+    def observe(response: httpx2.Response) -> None:
+        path = response.request.url.path
+        if not path.startswith(UNCHECKED_PREFIXES):
+            drift.observe(
+                response.request.method,
+                path,
+                response.status_code,
+                response.content,
+                content_type=response.headers.get("content-type", ""),
+            )
+
+    with Connection(target, client=client, on_response=observe) as conn:
+        described.update(is_mock=conn.is_mock, capabilities=sorted(conn.capabilities))
+        report.checks = run_flows(conn, flows, progress)
+    return report

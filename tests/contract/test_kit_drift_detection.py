@@ -1,0 +1,128 @@
+"""Proof that the contract kit catches drift, without real credentials: a mutating proxy sits in front of the
+served mock and renames a field, adds an unknown enum value, changes a status code and drops a required field.
+The kit, pointed at the proxy, must report each mutation, classed by the confidence tag the contract gives the
+fact it breaks. The expected classes are read here from the contract files themselves."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from mock_server.core.resources import contracts_dir
+from mock_server.kit.runner import check_target
+from mock_server.kit.target import select_target
+from tests.support.proxy import MutatingProxy, Mutation, drop, rename, replace
+from tests.support.served import ServedApp, ServedMock
+
+CONFIRMED = {"schema-page", "operation-page", "guide"}
+
+
+def schema_tag(name: str, prop: str) -> tuple[str, bool]:
+    """The tag that applies to a property of a contract schema (its own, else the schema's), and whether it is
+    required."""
+    schema = json.loads((contracts_dir() / "schemas" / f"{name}.schema.json").read_text(encoding="utf-8"))
+    tag = schema["properties"][prop].get("x-osigu-confidence", schema["x-osigu-confidence"])
+    return tag, prop in schema.get("required", [])
+
+
+def operation_tag(path: str, method: str) -> str:
+    document = yaml.safe_load((contracts_dir() / "openapi.yaml").read_text(encoding="utf-8"))
+    return document["paths"][path][method]["x-osigu-confidence"]
+
+
+def violated(tag: str) -> str:
+    return "confirmed-violated" if tag in CONFIRMED else "inferred-contradicted"
+
+
+def mutations() -> list[Mutation]:
+    return [
+        Mutation("rename", "GET", r"/arc/v1/authorizations/\d+", body=rename("code", "authorization_code")),
+        Mutation("unknown enum value", "POST", r"/v1/sponsors/[^/]+/search", body=replace("status", "ARCHIVED")),
+        Mutation("status code", "POST", r"/ehr/v1/patients", status=200),
+        Mutation("drop required", "POST", r"/dispensing/v1/dispensations", body=drop("amount")),
+    ]
+
+
+@pytest.fixture(scope="module")
+def served():
+    with ServedMock() as mock:
+        yield mock
+
+
+def run_through(served, applied: list[Mutation], **proxy_options):
+    with ServedApp(MutatingProxy(served.url, applied, **proxy_options)) as proxy:
+        return check_target(select_target(proxy.url, env={}), with_fidelity=False)
+
+
+def facts(report) -> dict[tuple[str, str, str, str], str]:
+    return {(e.operation, e.status, e.aspect, e.field): e.cls for e in report.observed_entries()}
+
+
+def test_the_served_mock_through_an_honest_proxy_holds_every_fact(served):
+    report = run_through(served, [])
+    counts = report.class_counts()
+    assert counts["confirmed-violated"] == counts["inferred-contradicted"] == counts["new"] == 0, report.failures()
+    assert counts["confirmed-held"] > 300 and report.outcome == "passed"
+    assert report.check_counts()["failed"] == 0
+
+
+def test_each_mutation_is_detected_and_classed_by_its_confidence_tag(served):
+    applied = mutations()
+    report = run_through(served, applied)
+    found = facts(report)
+    assert all(m.applied for m in applied), [m.name for m in applied if not m.applied]
+
+    tag, required = schema_tag("authorization", "code")
+    assert required
+    assert found[("getAuthorization", "200", "field", "code")] == violated(tag)
+    assert found[("getAuthorization", "200", "new-field", "authorization_code")] == "new"
+
+    tag, _ = schema_tag("beneficiary", "status")
+    assert found[("searchBeneficiary", "200", "field", "status")] == violated(tag)
+    assert found[("searchBeneficiary", "200", "new-value", 'status="ARCHIVED"')] == "new"
+
+    assert found[("createPatient", "", "status", "")] == violated(operation_tag("/ehr/v1/patients", "post"))
+    assert found[("createPatient", "200", "new-status", "")] == "new"
+
+    tag, required = schema_tag("dispensation", "amount")
+    assert required and tag == "inferred"  # the mutation that shows an inferred item contradicted
+    assert found[("startDispensation", "201", "field", "amount")] == "inferred-contradicted"
+
+    assert report.outcome == "failed"  # three confirmed facts violated
+
+
+def test_an_inferred_contradiction_alone_is_drift_unless_strict(served):
+    applied = [Mutation("drop required", "GET", r"/dispensing/v1/dispensations/\d+", body=drop("amount"))]
+    with ServedApp(MutatingProxy(served.url, applied)) as proxy:
+        target = select_target(proxy.url, env={})
+        lenient = check_target(target, with_fidelity=False)
+        strict = check_target(target, strict=True, with_fidelity=False)
+    assert lenient.class_counts()["inferred-contradicted"] >= 1
+    assert lenient.class_counts()["confirmed-violated"] == 0
+    assert lenient.outcome == "passed" and strict.outcome == "failed"
+
+
+def test_a_server_that_is_not_the_mock_gets_no_writes_and_no_control_plane(served):
+    report = run_through(served, [], hide_identity=True)
+    by_step = {(c.flow, c.step): c for c in report.checks}
+    assert report.target["is_mock"] is False and report.target["capabilities"] == []
+    writing = [c for c in report.checks if "writes" in c.needs]
+    assert writing and all(c.status in ("skipped", "mock-only") for c in writing)
+    settling = [c for c in report.checks if c.flow == "settlements"]
+    assert settling and all(c.status != "passed" for c in settling)
+    assert by_step[("sponsor lookup", "the beneficiary is found")].status == "passed"
+    assert by_step[("token", "client credentials give a bearer JWT")].status == "passed"
+
+
+def test_the_kits_fuzzer_passes_the_served_mock_and_catches_a_server_that_drops_a_required_field(served):
+    from mock_server.kit.fuzz import fuzz_target
+
+    only = r"^GET /v1/sponsors$"
+    honest = fuzz_target(select_target(served.url, env={}), 5, stateful=False, only=only)
+    assert honest["failures"] == [] and honest["operations"] == 1 and honest["cases"] >= 1
+    broken = [Mutation("drop required", "GET", r"/v1/sponsors", body=lambda page: {**page, "content": [{}]})]
+    with ServedApp(MutatingProxy(served.url, broken)) as proxy:
+        caught = fuzz_target(select_target(proxy.url, env={}), 5, stateful=False, only=only)
+    assert len(caught["failures"]) == 1 and caught["failures"][0].startswith("GET /v1/sponsors:")

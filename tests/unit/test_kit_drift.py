@@ -1,0 +1,197 @@
+"""The drift comparison, on a small hand-written contract: each observation is classed by the confidence tag
+that applies to it (its own, else its schema's, else its operation's), and what the contract does not know is
+``new``. The expected classes follow from the tags written below, not from the code under test."""
+
+from __future__ import annotations
+
+import pytest
+
+from mock_server.kit.drift import Drift
+
+ITEM = {
+    "type": "object",
+    "x-osigu-confidence": "schema-page",
+    "required": ["id", "status"],
+    "properties": {
+        "id": {"type": "integer"},
+        "status": {"type": "string", "enum": ["READY", "VOIDED"]},
+        "note": {"type": ["string", "null"], "x-osigu-confidence": "inferred"},
+        "amount": {"type": "number", "x-osigu-confidence": "inferred"},
+        "expires_at": {"type": "string", "format": "date-time"},
+    },
+}
+DOCUMENT = {
+    "openapi": "3.1.0",
+    "paths": {
+        "/items/{id}": {
+            "get": {
+                "operationId": "getItem",
+                "x-osigu-confidence": "operation-page",
+                "responses": {
+                    "200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Item"}}}},
+                    "404": {"content": {"application/json": {"schema": {"type": "object"}}}},
+                },
+            }
+        },
+        "/guesses": {
+            "post": {
+                "operationId": "makeGuess",
+                "x-osigu-confidence": "inferred",
+                "requestBody": {
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["count"],
+                                "properties": {"count": {"type": "integer"}},
+                            }
+                        }
+                    }
+                },
+                "responses": {
+                    "201": {
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "allOf": [
+                                        {"$ref": "#/components/schemas/Item"},
+                                        {
+                                            "type": "object",
+                                            "required": ["extra"],
+                                            "properties": {"extra": {"type": "boolean"}},
+                                        },
+                                    ]
+                                }
+                            }
+                        }
+                    }
+                },
+            }
+        },
+        "/pages": {
+            "get": {
+                "operationId": "listItems",
+                "x-osigu-confidence": "guide",
+                "responses": {
+                    "200": {
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "content": {"type": "array", "items": {"$ref": "#/components/schemas/Item"}},
+                                        "next": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/Item"}]},
+                                    },
+                                }
+                            }
+                        }
+                    }
+                },
+            }
+        },
+    },
+    "components": {"schemas": {"Item": ITEM}},
+}
+GOOD = {"id": 1, "status": "READY", "note": None, "amount": 2.5, "expires_at": "2026-11-30T10:00:00Z"}
+
+
+@pytest.fixture
+def drift() -> Drift:
+    return Drift(DOCUMENT)
+
+
+def classes(drift: Drift) -> dict[tuple[str, str, str], str]:
+    return {(e.status, e.aspect, e.field): e.cls for e in drift.entries.values() if e.seen}
+
+
+def test_a_conforming_answer_holds_each_fact_under_its_own_tag(drift):
+    drift.observe("GET", "/items/7", 200, GOOD)
+    found = classes(drift)
+    assert found[("", "status", "")] == "confirmed-held"  # the operation page documents 200
+    assert found[("200", "field", "id")] == "confirmed-held"  # untagged: the schema page's tag vouches for it
+    assert found[("200", "field", "amount")] == "inferred-held"  # its own tag
+    assert found[("200", "field", "note")] == "inferred-held"
+    assert "confirmed-violated" not in found.values() and "new" not in found.values()
+
+
+def test_a_missing_required_confirmed_field_is_a_confirmed_violation(drift):
+    drift.observe("GET", "/items/7", 200, {k: v for k, v in GOOD.items() if k != "id"})
+    assert classes(drift)[("200", "field", "id")] == "confirmed-violated"
+
+
+def test_a_wrong_type_on_an_inferred_field_is_an_inferred_contradiction(drift):
+    drift.observe("GET", "/items/7", 200, {**GOOD, "amount": "2.50"})
+    assert classes(drift)[("200", "field", "amount")] == "inferred-contradicted"
+
+
+def test_a_bad_format_violates_the_field(drift):
+    drift.observe("GET", "/items/7", 200, {**GOOD, "expires_at": "yesterday"})
+    assert classes(drift)[("200", "field", "expires_at")] == "confirmed-violated"
+
+
+def test_a_field_the_contract_does_not_name_is_new(drift):
+    drift.observe("GET", "/items/7", 200, {**GOOD, "colour": "red"})
+    found = classes(drift)
+    assert found[("200", "new-field", "colour")] == "new"
+    assert found[("200", "field", "id")] == "confirmed-held"
+
+
+def test_a_value_outside_the_enum_is_new_and_violates_the_enum(drift):
+    drift.observe("GET", "/items/7", 200, {**GOOD, "status": "ON_HOLD"})
+    found = classes(drift)
+    assert found[("200", "new-value", 'status="ON_HOLD"')] == "new"
+    assert found[("200", "field", "status")] == "confirmed-violated"
+
+
+def test_an_undocumented_status_is_new_and_violates_the_operations_statuses(drift):
+    drift.observe("GET", "/items/7", 202, GOOD)
+    found = classes(drift)
+    assert found[("202", "new-status", "")] == "new"
+    assert found[("", "status", "")] == "confirmed-violated"
+
+
+def test_an_inferred_operation_tags_its_statuses_and_all_of_merges_the_parts(drift):
+    drift.observe("POST", "/guesses", 200, {})
+    assert classes(drift)[("", "status", "")] == "inferred-contradicted"
+    drift = Drift(DOCUMENT)
+    drift.observe("POST", "/guesses", 201, {**GOOD, "extra": True})
+    found = classes(drift)
+    assert found[("201", "field", "id")] == "confirmed-held"  # from Item, under Item's tag
+    assert found[("201", "field", "extra")] == "inferred-held"  # the inline part, under the operation's tag
+    assert ("201", "new-field", "extra") not in found
+
+
+def test_array_items_and_one_of_branches_are_walked(drift):
+    drift.observe(
+        "GET", "/pages", 200, {"content": [GOOD, {**GOOD, "status": "LOST"}], "next": {"id": "x", "status": "READY"}}
+    )
+    found = classes(drift)
+    assert found[("200", "field", "content[].status")] == "confirmed-violated"
+    assert found[("200", "new-value", 'content[].status="LOST"')] == "new"
+    assert found[("200", "field", "next.id")] == "confirmed-violated"
+    drift = Drift(DOCUMENT)
+    drift.observe("GET", "/pages", 200, {"content": [], "next": None})
+    assert classes(drift)[("200", "field", "next")] == "confirmed-held"
+
+
+def test_a_request_body_is_checked_against_the_request_schema(drift):
+    drift.observe_request("POST", "/guesses", {"count": "three"})
+    assert classes(drift)[("request", "field", "count")] == "inferred-contradicted"
+
+
+def test_a_path_no_operation_serves_is_new(drift):
+    drift.observe("GET", "/elsewhere", 200, {})
+    assert [(e.aspect, e.cls) for e in drift.entries.values()] == [("new-operation", "new")]
+
+
+def test_a_body_that_is_not_json_violates_the_documented_schema(drift):
+    drift.observe("GET", "/items/7", 200, b"<html>")
+    assert classes(drift)[("200", "field", "$")] == "confirmed-violated"
+
+
+def test_a_violation_is_shown_first_among_what_was_observed(drift):
+    for _ in range(3):
+        drift.observe("GET", "/items/7", 200, GOOD)
+    drift.observe("GET", "/items/7", 200, {**GOOD, "amount": "x"})
+    entry = next(e for e in drift.entries.values() if e.field == "amount")
+    assert entry.observed[0] == 'string "x"' and entry.seen == 4 and entry.violations == 1
