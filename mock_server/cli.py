@@ -179,23 +179,19 @@ def contract(
             click.echo(f"  {status} {check.flow}: {check.step}{detail}")
 
     click.echo(f"osigu-mock contract: checking {target.label}")
+    fuzz = None
+    if fuzz_examples and target.kind != "examples":
+        click.echo(f"then fuzzing every operation, {fuzz_examples} examples each")
+        fuzz = {"examples": fuzz_examples, "jobs": jobs, "progress": not quiet, "only": fuzz_only}
     if target.kind == "inprocess":
         from mock_server.inprocess import inprocess_client
 
+        # The fuzzer gets apps of its own (one per job), so that nothing the flows did is in its way.
+        fuzz = fuzz and {**fuzz, "app_factory": inprocess_client}
         with inprocess_client() as http:
-            report = check_target(target, client=http, strict=strict, progress=progress)
+            report = check_target(target, client=http, strict=strict, progress=progress, fuzz=fuzz)
     else:
-        report = check_target(target, strict=strict, progress=progress)
-    if fuzz_examples and target.kind != "examples":
-        from mock_server.kit.fuzz import fuzz_target
-
-        factory = None
-        if target.kind == "inprocess":
-            from mock_server.inprocess import inprocess_client as factory
-        click.echo(f"fuzzing every operation, {fuzz_examples} examples each, in {jobs} process(es)")
-        report.fuzz = fuzz_target(
-            target, fuzz_examples, app_factory=factory, jobs=jobs, progress=not quiet, only=fuzz_only
-        )
+        report = check_target(target, strict=strict, progress=progress, fuzz=fuzz)
     for line in report.summary_lines():
         click.echo(line)
     if report_path:

@@ -52,18 +52,21 @@ def fuzz_target(
     progress: bool = False,
     stateful: bool = True,
     only: str | None = None,
+    connection: Connection | None = None,
 ) -> dict[str, Any]:
     """Fuzz ``target``; the figures and failures, for the drift report.
 
     ``app_factory`` makes an HTTP client of a fresh in-process app (a context manager with ``.app``), for the
     in-process target. ``jobs`` processes share the operations (the mock only: the sandbox's rate limit is one
     client's); each has its own app or tenant. ``progress`` prints a line per operation. ``only``: a regular
-    expression; only the operations whose label (``METHOD /path``) it matches are fuzzed.
+    expression; only the operations whose label (``METHOD /path``) it matches are fuzzed. ``connection``: an
+    open connection to a target that is not the mock, whose token the fuzzer reuses (one token per run); the
+    fuzzer then runs in this process.
     """
-    jobs = max(1, jobs if target.kind != "sandbox" else 1)
+    jobs = 1 if target.kind == "sandbox" or connection is not None else max(1, jobs)
     shards = [(target, examples, app_factory, shard, jobs, progress, only) for shard in range(jobs)]
     if jobs == 1:
-        results = [_fuzz_shard(*shards[0])]
+        results = [_fuzz_shard(*shards[0], connection=connection)]
     else:
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
             results = list(pool.map(_fuzz_shard, *zip(*shards, strict=True)))
@@ -74,7 +77,7 @@ def fuzz_target(
         failures += shard_failures
     links = None
     if stateful:
-        with _opened(target, app_factory) as (conn, schema):
+        with _opened(target, app_factory, connection) as (conn, schema):
             # The stateful scenarios follow the API's links; the control plane stays out of them, since a reset or
             # a snapshot between two linked steps would rightly lose the resource the first one made.
             if conn.has(WRITES):
@@ -105,11 +108,12 @@ def _fuzz_shard(
     shards: int,
     progress: bool,
     only: str | None,
+    connection: Connection | None = None,
 ) -> tuple[dict[str, int], list[str]]:
     """Every ``shards``-th operation from the ``shard``-th: (cases per operation, failures)."""
     cases: Counter[str] = Counter()
     failures: list[str] = []
-    with _opened(target, app_factory) as (conn, schema):
+    with _opened(target, app_factory, connection) as (conn, schema):
         writes = conn.has(WRITES)
         operations = [result.ok() for result in schema.get_all_operations()]
         operations = [op for op in operations if only is None or re.search(only, op.label)]
@@ -126,12 +130,14 @@ def _fuzz_shard(
 
 
 @contextmanager
-def _opened(target: Target, app_factory: Callable[[], Any] | None) -> Iterator[tuple[Connection, Any]]:
-    """A connection to the target (in a tenant of its own) and the contract loaded for schemathesis, with the
-    run's credentials."""
+def _opened(
+    target: Target, app_factory: Callable[[], Any] | None, connection: Connection | None = None
+) -> Iterator[tuple[Connection, Any]]:
+    """A connection to the target (the one given, or a new one in a tenant of its own) and the contract loaded
+    for schemathesis, with the run's credentials."""
     with contextlib.ExitStack() as stack:
         http = stack.enter_context(app_factory()) if app_factory is not None else None
-        conn = stack.enter_context(Connection(target, client=http, own_tenant=True))
+        conn = connection or stack.enter_context(Connection(target, client=http, own_tenant=True))
         schema = _load(target, conn, http.app if http is not None else None)
         token = conn.session("clinic")
         token.token()  # before the fuzzer spends this client's token budget (10 a minute) on the token endpoint

@@ -44,9 +44,12 @@ def check_target(
     flows: tuple[Flow, ...] = FLOWS,
     progress: Callable[[Check], None] | None = None,
     with_fidelity: bool = True,
+    fuzz: dict[str, Any] | None = None,
 ) -> DriftReport:
     """Run the documented flows against ``target`` (or replay the guides' examples), comparing every answer
-    with the contract. ``client`` is the HTTP client of the in-process app."""
+    with the contract. ``client`` is the HTTP client of the in-process app. ``fuzz``: the keyword arguments of
+    :func:`mock_server.kit.fuzz.fuzz_target` (``examples`` and the rest) to fuzz as well; on a target that is not
+    the mock the fuzzer reuses the flows' connection, so the run asks for one token."""
     drift = Drift()
     described = {
         "kind": target.kind,
@@ -79,4 +82,8 @@ def check_target(
     with Connection(target, client=client, on_response=observe) as conn:
         described.update(is_mock=conn.is_mock, capabilities=sorted(conn.capabilities))
         report.checks = run_flows(conn, flows, progress)
+        if fuzz:
+            from mock_server.kit.fuzz import fuzz_target
+
+            report.fuzz = fuzz_target(target, connection=None if conn.is_mock else conn, **fuzz)
     return report

@@ -4,6 +4,7 @@ the way back, so the contract kit can be shown a server that drifts from the con
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,11 +37,13 @@ class MutatingProxy:
         self.upstream = upstream
         self.mutations = mutations
         self.hide_identity = hide_identity  # answer /healthz as a server that is not the mock
+        self.seen: Counter[str] = Counter()  # requests per path
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             return
         request = Request(scope, receive)
+        self.seen[request.url.path] += 1
         body = await request.body()
         headers = {k: v for k, v in request.headers.items() if k.lower() not in ("host", "content-length")}
         async with httpx2.AsyncClient(base_url=self.upstream, timeout=30) as client:

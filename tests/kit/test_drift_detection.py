@@ -104,8 +104,14 @@ def test_an_inferred_contradiction_alone_is_drift_unless_strict(served):
     assert lenient.outcome == "passed" and strict.outcome == "failed"
 
 
-def test_a_server_that_is_not_the_mock_gets_no_writes_and_no_control_plane(served):
-    report = run_through(served, [], hide_identity=True)
+def test_a_server_that_is_not_the_mock_gets_no_writes_no_control_plane_and_one_token_per_run(served):
+    proxy_app = MutatingProxy(served.url, [], hide_identity=True)
+    fuzz = {"examples": 3, "only": r"^(GET|POST) /v1/sponsors(/\{sponsor_slug\}/(forms|search))?$", "stateful": False}
+    with ServedApp(proxy_app) as proxy:
+        report = check_target(select_target(proxy.url, env={}), with_fidelity=False, fuzz=fuzz)
+    assert proxy_app.seen["/v1/oauth/token"] == 1  # the flows' and the fuzzer's calls share one token
+    assert not any(path.startswith("/__admin") for path in proxy_app.seen)
+    assert report.fuzz["operations"] == 2  # GET /v1/sponsors and GET .../forms: the search is a POST, a write
     by_step = {(c.flow, c.step): c for c in report.checks}
     assert report.target["is_mock"] is False and report.target["capabilities"] == []
     writing = [c for c in report.checks if "writes" in c.needs]
