@@ -3,7 +3,7 @@
 osigu-mock serve [--host 127.0.0.1] [--port 8080] [--seed N] [--no-admin] [--admin-token T]
                  [--insecure-admin] [--strict] [--sandbox-limits] [--frozen-clock]
 osigu-mock contract [--target inprocess|sandbox|examples|URL] [--report PATH] [--strict] [--allow-writes]
-                    [--allow-production] [--fuzz N]
+                    [--allow-production] [--fuzz N] [--jobs N] [--fuzz-only REGEX] [--quiet]
                               check a target against the contract (the contract kit)
 osigu-mock contracts sync     regenerate openapi.yaml's error responses from errors.yaml
 osigu-mock contracts check    fail when they drift

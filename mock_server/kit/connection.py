@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx2
 
-from mock_server.kit.session import PoliteSession
+from mock_server.kit.session import PoliteSession, Throttle
 from mock_server.kit.target import DEMO_CLIENTS, Target
 
 __all__ = ["ADMIN", "CLOCK", "PERSONAS", "WRITES", "Connection"]
@@ -47,6 +47,8 @@ class Connection:
         self.capabilities: set[str] = set()
         self.tenant: str | None = None
         self._raw: PoliteSession | None = None
+        # One window of 50 requests a minute for every session of this run (they share the target's budget).
+        self._throttle = Throttle(50, clock=time.monotonic, sleep=sleep)
 
     # -- opening ----------------------------------------------------------------------------------------
     def open(self) -> Connection:
@@ -92,6 +94,12 @@ class Connection:
         self.close()
 
     # -- using it ---------------------------------------------------------------------------------------
+    def drain(self) -> None:
+        """Wait until this run's requests have left the throttle's window (none on the mock): before the fuzzer,
+        whose own limiter keeps the same 50 a minute, takes over."""
+        if not self.is_mock:
+            self._throttle.drain()
+
     def has(self, need: str) -> bool:
         return need in self.capabilities
 
@@ -120,6 +128,7 @@ class Connection:
             client_id,
             secret,
             polite=polite,
+            throttle=self._throttle if polite else None,
             client=self._client,
             on_response=self._on_response,
             sleep=self._sleep,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -45,11 +46,13 @@ def check_target(
     progress: Callable[[Check], None] | None = None,
     with_fidelity: bool = True,
     fuzz: dict[str, Any] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> DriftReport:
     """Run the documented flows against ``target`` (or replay the guides' examples), comparing every answer
     with the contract. ``client`` is the HTTP client of the in-process app. ``fuzz``: the keyword arguments of
     :func:`mock_server.kit.fuzz.fuzz_target` (``examples`` and the rest) to fuzz as well; on a target that is not
-    the mock the fuzzer reuses the flows' connection, so the run asks for one token."""
+    the mock the fuzzer reuses the flows' connection, so the run asks for one token. ``sleep``: how the run waits
+    for the throttle (tests pass one that only records)."""
     drift = Drift()
     described = {
         "kind": target.kind,
@@ -79,7 +82,7 @@ def check_target(
                 content_type=response.headers.get("content-type", ""),
             )
 
-    with Connection(target, client=client, on_response=observe) as conn:
+    with Connection(target, client=client, on_response=observe, sleep=sleep) as conn:
         described.update(is_mock=conn.is_mock, capabilities=sorted(conn.capabilities))
         report.checks = run_flows(conn, flows, progress)
         if fuzz:

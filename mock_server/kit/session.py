@@ -47,6 +47,12 @@ class Throttle:
             self._times.popleft()
         self._times.append(now)
 
+    def drain(self) -> None:
+        """Sleep until no event is left in the window (before another limiter takes over the same budget)."""
+        if self._times:
+            self._sleep(max(0.0, self._times[-1] + self.window - self._clock()))
+            self._times.clear()
+
 
 class PoliteSession:
     """Requests to one target with the client's bearer token (see the module docstring)."""
@@ -62,6 +68,7 @@ class PoliteSession:
         refresh_margin: float = 60.0,
         transport: httpx2.BaseTransport | None = None,
         client: httpx2.Client | None = None,
+        throttle: Throttle | None = None,
         on_response: Callable[[httpx2.Response], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
@@ -73,7 +80,8 @@ class PoliteSession:
         self._on_response = on_response
         self._credentials = (client_id, client_secret)
         self._clock = clock
-        self._throttle = Throttle(requests_per_minute, clock=clock, sleep=sleep) if polite else None
+        # ``throttle``: one shared by every session to the same target (the limit is the client's, not a session's).
+        self._throttle = throttle or (Throttle(requests_per_minute, clock=clock, sleep=sleep) if polite else None)
         self._refresh_margin = refresh_margin
         self._token: str | None = None
         self._expires_at = 0.0

@@ -107,15 +107,20 @@ def test_an_inferred_contradiction_alone_is_drift_unless_strict(served):
 def test_a_server_that_is_not_the_mock_gets_no_writes_no_control_plane_and_one_token_per_run(served):
     proxy_app = MutatingProxy(served.url, [], hide_identity=True)
     fuzz = {"examples": 3, "only": r"^(GET|POST) /v1/sponsors(/\{sponsor_slug\}/(forms|search))?$", "stateful": False}
+    slept: list[float] = []
     with ServedApp(proxy_app) as proxy:
-        report = check_target(select_target(proxy.url, env={}), with_fidelity=False, fuzz=fuzz)
+        report = check_target(select_target(proxy.url, env={}), with_fidelity=False, fuzz=fuzz, sleep=slept.append)
     assert proxy_app.seen["/v1/oauth/token"] == 1  # the flows' and the fuzzer's calls share one token
+    # Before the fuzzer's own 50-a-minute limiter takes over, the flows' requests leave the minute.
+    assert len(slept) == 1 and 55 < slept[0] <= 60
     assert not any(path.startswith("/__admin") for path in proxy_app.seen)
     assert report.fuzz["operations"] == 2  # GET /v1/sponsors and GET .../forms: the search is a POST, a write
     by_step = {(c.flow, c.step): c for c in report.checks}
     assert report.target["is_mock"] is False and report.target["capabilities"] == []
     writing = [c for c in report.checks if "writes" in c.needs]
-    assert writing and all(c.status in ("skipped", "mock-only") for c in writing)
+    assert writing and all(c.status == "mock-only" for c in writing)
+    first = by_step[("pre-authorization", "initiate, attach the documents the sponsor requires, complete")]
+    assert "--allow-writes" in first.detail
     settling = [c for c in report.checks if c.flow == "settlements"]
     assert settling and all(c.status != "passed" for c in settling)
     assert by_step[("sponsor lookup", "the beneficiary is found")].status == "passed"
@@ -132,3 +137,20 @@ def test_the_kits_fuzzer_passes_the_served_mock_and_catches_a_server_that_drops_
     with ServedApp(MutatingProxy(served.url, broken)) as proxy:
         caught = fuzz_target(select_target(proxy.url, env={}), 5, stateful=False, only=only)
     assert len(caught["failures"]) == 1 and caught["failures"][0].startswith("GET /v1/sponsors:")
+
+
+def test_on_a_mock_without_its_control_plane_the_steps_that_need_it_are_mock_only_never_passed():
+    from mock_server.settings import Settings
+
+    with ServedMock(Settings(frozen_clock=True, admin_enabled=False)) as mock:
+        report = check_target(select_target(mock.url, env={}), with_fidelity=False)
+    assert report.target["is_mock"] is True and report.target["capabilities"] == ["writes"]
+    needing = {"admin plane", "mock clock", "personas"}
+    for check in report.checks:
+        if needing & set(check.needs):
+            assert check.status == "mock-only", check
+    statuses = {(c.flow, c.step): c.status for c in report.checks}
+    assert statuses[("direct claims", "the monitor finishes on the clock")] == "mock-only"
+    assert statuses[("settlements", "start a batch")] == "mock-only"  # builds on the persona step
+    assert statuses[("direct claims", "a claim against the authorization's lines")] == "passed"
+    assert report.check_counts()["failed"] == 0 and report.outcome == "passed"

@@ -128,3 +128,33 @@ def test_the_mock_is_not_throttled():
         for _ in range(200):
             s.request("GET", "/x")
     assert fake.slept == [] and len(target.seen) == 201
+
+
+def test_drain_waits_until_the_last_request_has_left_the_window_then_the_whole_budget_is_free():
+    fake = FakeTime()
+    throttle = Throttle(3, clock=fake.clock, sleep=fake.sleep)
+    for step in (0, 10, 20):
+        fake.now = 1000.0 + step
+        throttle.wait()
+    fake.now = 1025.0
+    throttle.drain()
+    assert fake.slept == [55.0]  # the last request (at 1020) leaves the window at 1080
+    for _ in range(3):
+        throttle.wait()
+    assert fake.slept == [55.0]
+
+
+def test_sessions_sharing_a_throttle_share_one_budget():
+    fake, target = FakeTime(), Target()
+    throttle = Throttle(3, clock=fake.clock, sleep=fake.sleep)
+    sessions = [
+        PoliteSession(
+            "http://t", client_id, "s", polite=True, throttle=throttle, transport=httpx2.MockTransport(target)
+        )
+        for client_id in ("a", "b")
+    ]
+    sessions[0].request("GET", "/x")  # the token, then the call: two of the three
+    sessions[1].send("GET", "/healthz")
+    assert fake.slept == []
+    sessions[1].send("GET", "/healthz")
+    assert len(fake.slept) == 1
