@@ -33,6 +33,7 @@ class Connection:
         *,
         client: httpx2.Client | None = None,
         on_response: Callable[[httpx2.Response], None] | None = None,
+        on_webhook: Callable[[str, bytes], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         own_tenant: bool = False,
     ) -> None:
@@ -40,6 +41,8 @@ class Connection:
         self._want_tenant = own_tenant or target.kind == "url"
         self._client = client
         self._on_response = on_response
+        # What the flows' webhook receiver got (event type, raw body), for the same comparison as the answers.
+        self.on_webhook = on_webhook or (lambda event_type, body: None)
         self._sleep = sleep
         self._sessions: dict[str, PoliteSession] = {}
         self.credentials = dict(target.credentials)

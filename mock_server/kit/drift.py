@@ -221,6 +221,22 @@ class Drift:
                 (op.operation_id, op.method, op.template, "request"), self._expand(schema, op_tag), body, "", source
             )
 
+    def observe_webhook(self, event_type: str, body: Any, *, source: str | None = None) -> None:
+        """A webhook delivery, against the contract's ``webhooks`` entry for its event type."""
+        item = self.document.get("webhooks", {}).get(event_type, {}).get("post")
+        if item is None:
+            self._entry(f"webhook {event_type}", "WEBHOOK", event_type, "delivery", "new-operation", "", "", "").note(
+                "delivery", False, source
+            )
+            return
+        schema = item["requestBody"]["content"]["application/json"]["schema"]
+        where = (item.get("operationId", event_type), "WEBHOOK", event_type, "delivery")
+        value = self._parse(body)
+        if value is _UNPARSABLE:
+            self._entry(*where, "field", "$", item.get(TAG, ""), "JSON").note("not JSON", True, source)
+            return
+        self._walk(where, self._expand(schema, item.get(TAG, "")), value, "", source)
+
     # -- what comes out ---------------------------------------------------------------------------------
     def counts(self) -> Counter[str]:
         return Counter(entry.cls for entry in self.entries.values())

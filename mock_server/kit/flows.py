@@ -556,6 +556,7 @@ def _subscribe_and_receive(run: Run) -> None:
             trigger = {"event_type": "authorization.created", "provider_slug": DEMO_CLIENTS["clinic"][0]}
             run.admin("POST", "/__admin/events", 201, json=trigger)
             body, header = receiver.wait_for("authorization.created")
+            run.conn.on_webhook("authorization.created", body)
             try:
                 verify(body, header, subscription["signing_secret"])
             except WebhookSignatureError as problem:

@@ -82,7 +82,10 @@ def check_target(
                 content_type=response.headers.get("content-type", ""),
             )
 
-    with Connection(target, client=client, on_response=observe, sleep=sleep) as conn:
+    def observe_webhook(event_type: str, body: bytes) -> None:
+        drift.observe_webhook(event_type, body)
+
+    with Connection(target, client=client, on_response=observe, on_webhook=observe_webhook, sleep=sleep) as conn:
         described.update(is_mock=conn.is_mock, capabilities=sorted(conn.capabilities))
         report.checks = run_flows(conn, flows, progress)
         if fuzz:

@@ -90,6 +90,15 @@ DOCUMENT = {
             }
         },
     },
+    "webhooks": {
+        "item.ready": {
+            "post": {
+                "operationId": "webhook_item_ready",
+                "x-osigu-confidence": "guide",
+                "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Item"}}}},
+            }
+        }
+    },
     "components": {"schemas": {"Item": ITEM}},
 }
 GOOD = {"id": 1, "status": "READY", "note": None, "amount": 2.5, "expires_at": "2026-11-30T10:00:00Z"}
@@ -195,3 +204,13 @@ def test_a_violation_is_shown_first_among_what_was_observed(drift):
     drift.observe("GET", "/items/7", 200, {**GOOD, "amount": "x"})
     entry = next(e for e in drift.entries.values() if e.field == "amount")
     assert entry.observed[0] == 'string "x"' and entry.seen == 4 and entry.violations == 1
+
+
+def test_a_webhook_delivery_is_checked_against_the_contracts_webhook_of_its_event_type(drift):
+    drift.observe_webhook("item.ready", b'{"id": "1", "status": "READY"}')
+    found = {(e.operation, e.field): e.cls for e in drift.entries.values() if e.seen}
+    assert found[("webhook_item_ready", "id")] == "confirmed-violated"
+    assert found[("webhook_item_ready", "status")] == "confirmed-held"
+    drift.observe_webhook("item.gone", b"{}")
+    assert found.keys() <= {(e.operation, e.field) for e in drift.entries.values()}
+    assert any(e.aspect == "new-operation" and e.path == "item.gone" for e in drift.entries.values())

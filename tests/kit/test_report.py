@@ -54,6 +54,7 @@ def test_every_documented_flow_passes_in_process_and_the_mock_matches_its_contra
         "createPrescriptionV2",
         "completeSettlementBatch",
         "createWebhookSubscription",
+        "webhook_authorization_created",  # the delivery the webhook flow received
     ):
         assert expected in operations
 
