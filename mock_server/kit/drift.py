@@ -154,6 +154,7 @@ class Drift:
         self.checker = ResponseChecker(self.document)
         self.entries: dict[tuple[str, ...], Entry] = {}
         self._leaf_validators: dict[int, Draft202012Validator] = {}
+        self._partial = False
 
     # -- what goes in -----------------------------------------------------------------------------------
     def observe(
@@ -165,8 +166,11 @@ class Drift:
         *,
         content_type: str = "application/json",
         source: str | None = None,
+        partial: bool = False,
     ) -> None:
-        """One response: ``body`` is the raw bytes, or an already parsed JSON value."""
+        """One response: ``body`` is the raw bytes, or an already parsed JSON value. ``partial``: the body names
+        only some of its fields (a guide that lists fields, not a whole answer), so an absent field says nothing."""
+        self._partial = partial
         op = self.checker.operation(method, path)
         if op is None:
             key = f"{method.upper()} {path}"
@@ -207,6 +211,7 @@ class Drift:
 
     def observe_request(self, method: str, path: str, body: Any, *, source: str | None = None) -> None:
         """A request body (a guide's example), against the operation's request schema."""
+        self._partial = False
         op = self.checker.operation(method, path)
         if op is None:
             self._entry(f"{method.upper()} {path}", method.upper(), path, "request", "new-operation", "", "", "").note(
@@ -223,6 +228,7 @@ class Drift:
 
     def observe_webhook(self, event_type: str, body: Any, *, source: str | None = None) -> None:
         """A webhook delivery, against the contract's ``webhooks`` entry for its event type."""
+        self._partial = False
         item = self.document.get("webhooks", {}).get(event_type, {}).get("post")
         if item is None:
             self._entry(f"webhook {event_type}", "WEBHOOK", event_type, "delivery", "new-operation", "", "", "").note(
@@ -351,7 +357,7 @@ class Drift:
             ]
             entry = self._entry(*where, "field", path, field_tag, self._describe(inner, prop in required))
             if prop not in value:
-                if prop in required:
+                if prop in required and not self._partial:
                     entry.note("missing", True, source)
                 continue
             problem = self._leaf_problem(inner, value[prop])

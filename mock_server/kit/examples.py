@@ -32,6 +32,11 @@ def replay(drift: Drift) -> int:
             drift.observe_request(example["method"], example["path"], example["body"], source=example["source"])
         else:
             drift.observe(
-                example["method"], example["path"], example["status"], example["body"], source=example["source"]
+                example["method"],
+                example["path"],
+                example["status"],
+                example["body"],
+                source=example["source"],
+                partial=example.get("partial", False),
             )
     return len(examples)

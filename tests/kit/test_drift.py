@@ -214,3 +214,10 @@ def test_a_webhook_delivery_is_checked_against_the_contracts_webhook_of_its_even
     drift.observe_webhook("item.gone", b"{}")
     assert found.keys() <= {(e.operation, e.field) for e in drift.entries.values()}
     assert any(e.aspect == "new-operation" and e.path == "item.gone" for e in drift.entries.values())
+
+
+def test_a_partial_body_does_not_report_the_fields_it_leaves_out(drift):
+    drift.observe("GET", "/items/7", 200, {"status": "LOST"}, partial=True)
+    found = classes(drift)
+    assert ("200", "field", "id") not in found  # a guide listing some fields says nothing of the others
+    assert found[("200", "field", "status")] == "confirmed-violated"  # what it does show still counts

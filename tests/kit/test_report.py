@@ -102,6 +102,7 @@ def test_the_documented_examples_target_says_where_the_guides_contradict_the_sch
     assert beneficiary.cls == "confirmed-violated" and beneficiary.observed[0].startswith('string "bnf_')
     assert beneficiary.sources == ["https://auth-docs.osigu.com/guides/testing-with-sandbox"]
     assert found[("createPatient", "201", "field", "patient_id")].cls == "confirmed-violated"
+    assert ("createPatient", "201", "field", "first_name") not in found  # the guide lists patient_id alone
     # The forms guide's form_id / label / fields[].key against AuthorizationFormResource's names.
     assert found[("listSponsorForms", "200", "field", "[].form_slug")].cls == "confirmed-violated"
     assert found[("listSponsorForms", "200", "new-field", "[].form_id")].cls == "new"
