@@ -11,10 +11,11 @@ per field, what the contract says, what was observed, and a class:
   code the operation does not document, a path no operation serves.
 
 A field's tag is its own ``x-osigu-confidence``, else the tag of the schema it is a property of (a schema's tag
-vouches for its untagged fields, as the fidelity meter checks), else the operation's. A status code's tag is its
-response's, else the operation's. A value outside an enum is ``new`` and also violates (or contradicts) the
-field's enum; an undocumented status is ``new`` and also violates the operation's documented statuses. A field
-tagged ``mock`` (the mock's own control plane) is a fact of the mock: it is held or violated as confirmed.
+vouches for its untagged fields, as the fidelity meter checks), else its response's, else the operation's. The
+operation's documented statuses are one fact under the operation's tag. A value outside an enum is ``new`` and
+also violates (or contradicts) the field's enum; an undocumented status is ``new`` and also violates the
+operation's documented statuses. A field tagged ``mock`` (the mock's own control plane) is a fact of the mock:
+it is held or violated as confirmed.
 """
 
 from __future__ import annotations
@@ -360,22 +361,32 @@ class Drift:
                 if prop in required and not self._partial:
                     entry.note("missing", True, source)
                 continue
-            problem = self._leaf_problem(inner, value[prop])
-            if problem is not None:
-                entry.note(problem[1], True, source)
-                if problem[0] == "enum":
-                    self._entry(*where, "new-value", f"{path}={_show(value[prop])}", "", "not in the enum").note(
-                        _show(value[prop]), False, source
-                    )
-                continue
-            entry.note(self._observed(inner, value[prop]), False, source)
-            self._walk(where, inner, value[prop], path, source)
+            self._check_value(where, entry, inner, value[prop], path, source)
         for prop in sorted(set(value) - set(properties)):
             path = f"{name}.{prop}" if name else prop
             if extra:
-                self._walk(where, extra, value[prop], f"{name}.*" if name else "*", source)
+                # A map's values: one fact for all of them, under the map's tag.
+                star = f"{name}.*" if name else "*"
+                entry = self._entry(*where, "field", star, extra[-1][1], self._describe(extra, False))
+                self._check_value(where, entry, extra, value[prop], star, source)
             elif described:
                 self._entry(*where, "new-field", path, "", "no such field").note(_json_type(value[prop]), False, source)
+
+    def _check_value(
+        self, where: tuple[str, str, str, str], entry: Entry, nodes: Nodes, value: Any, path: str, source: str | None
+    ) -> None:
+        """A present value against its nodes: noted held or violated (a value outside an enum is also new), and
+        walked into when it holds."""
+        problem = self._leaf_problem(nodes, value)
+        if problem is not None:
+            entry.note(problem[1], True, source)
+            if problem[0] == "enum":
+                self._entry(*where, "new-value", f"{path}={_show(value)}", "", "not in the enum").note(
+                    _show(value), False, source
+                )
+            return
+        entry.note(self._observed(nodes, value), False, source)
+        self._walk(where, nodes, value, path, source)
 
     def _leaf_problem(self, nodes: Nodes, value: Any) -> tuple[str, str] | None:
         """``(kind, what was observed)`` when the value breaks a node's own keywords (type, enum, format...)."""

@@ -29,7 +29,15 @@ DOCUMENT = {
                 "x-osigu-confidence": "operation-page",
                 "responses": {
                     "200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Item"}}}},
-                    "404": {"content": {"application/json": {"schema": {"type": "object"}}}},
+                    "404": {
+                        "x-osigu-confidence": "inferred",
+                        "content": {
+                            "application/json": {
+                                "schema": {"type": "object", "properties": {"code": {"type": "string"}}}
+                            }
+                        },
+                    },
+                    "4XX": {"content": {"application/json": {"schema": {"type": "object"}}}},
                 },
             }
         },
@@ -63,6 +71,53 @@ DOCUMENT = {
                                     ]
                                 }
                             }
+                        }
+                    }
+                },
+            }
+        },
+        "/choices": {
+            "post": {
+                "operationId": "choose",
+                "x-osigu-confidence": "guide",
+                "responses": {
+                    "200": {
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "pick": {
+                                            "anyOf": [
+                                                {
+                                                    "type": "object",
+                                                    "required": ["a"],
+                                                    "properties": {"a": {"type": "string"}},
+                                                },
+                                                {
+                                                    "type": "object",
+                                                    "required": ["b"],
+                                                    "properties": {"b": {"type": "integer"}},
+                                                },
+                                            ]
+                                        },
+                                        "totals": {"type": "object", "additionalProperties": {"type": "integer"}},
+                                    },
+                                }
+                            }
+                        }
+                    }
+                },
+            }
+        },
+        "/__admin/thing": {
+            "get": {
+                "operationId": "adminThing",
+                "x-osigu-confidence": "mock",
+                "responses": {
+                    "200": {
+                        "content": {
+                            "application/json": {"schema": {"type": "object", "properties": {"n": {"type": "integer"}}}}
                         }
                     }
                 },
@@ -221,3 +276,41 @@ def test_a_partial_body_does_not_report_the_fields_it_leaves_out(drift):
     found = classes(drift)
     assert ("200", "field", "id") not in found  # a guide listing some fields says nothing of the others
     assert found[("200", "field", "status")] == "confirmed-violated"  # what it does show still counts
+
+
+def test_an_integer_is_a_valid_number(drift):
+    drift.observe("GET", "/items/7", 200, {**GOOD, "amount": 2})
+    assert classes(drift)[("200", "field", "amount")] == "inferred-held"
+
+
+def test_a_status_covered_by_a_range_is_documented(drift):
+    drift.observe("GET", "/items/7", 418, {})
+    found = classes(drift)
+    assert found[("", "status", "")] == "confirmed-held" and ("418", "new-status", "") not in found
+
+
+def test_a_responses_own_tag_governs_its_body(drift):
+    drift.observe("GET", "/items/7", 404, {"code": 5})
+    assert classes(drift)[("404", "field", "code")] == "inferred-contradicted"  # the operation is operation-page
+
+
+def test_any_of_branches_are_told_apart_by_their_required_fields(drift):
+    drift.observe("POST", "/choices", 200, {"pick": {"b": 1}})
+    found = classes(drift)
+    assert found[("200", "field", "pick.b")] == "confirmed-held"
+    assert ("200", "field", "pick.a") not in found
+
+
+def test_the_values_of_a_map_are_checked_against_its_additional_properties(drift):
+    drift.observe("POST", "/choices", 200, {"totals": {"x": "many"}})
+    found = classes(drift)
+    assert found[("200", "field", "totals.*")] == "confirmed-violated"
+    assert ("200", "new-field", "totals.x") not in found
+    drift = Drift(DOCUMENT)
+    drift.observe("POST", "/choices", 200, {"totals": {"x": 3}})
+    assert classes(drift)[("200", "field", "totals.*")] == "confirmed-held"
+
+
+def test_the_mocks_own_control_plane_is_held_to_its_contract_as_a_confirmed_fact(drift):
+    drift.observe("GET", "/__admin/thing", 200, {"n": "one"})
+    assert classes(drift)[("200", "field", "n")] == "confirmed-violated"

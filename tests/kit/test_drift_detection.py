@@ -90,7 +90,12 @@ def test_each_mutation_is_detected_and_classed_by_its_confidence_tag(served):
     assert required and tag == "inferred"  # the mutation that shows an inferred item contradicted
     assert found[("startDispensation", "201", "field", "amount")] == "inferred-contradicted"
 
-    assert report.outcome == "failed"  # three confirmed facts violated
+    broken = sorted(f.split(":")[1].strip() for f in report.failures() if f.startswith("confirmed-violated"))
+    assert broken == [
+        "createPatient (POST /ehr/v1/patients) (status)",
+        "getAuthorization (GET /arc/v1/authorizations/{authorization_id}) 200 code",
+        "searchBeneficiary (POST /v1/sponsors/{sponsor_slug}/search) 200 status",
+    ]
 
 
 def test_an_inferred_contradiction_alone_is_drift_unless_strict(served):
@@ -154,3 +159,21 @@ def test_on_a_mock_without_its_control_plane_the_steps_that_need_it_are_mock_onl
     assert statuses[("settlements", "start a batch")] == "mock-only"  # builds on the persona step
     assert statuses[("direct claims", "a claim against the authorization's lines")] == "passed"
     assert report.check_counts()["failed"] == 0 and report.outcome == "passed"
+
+
+def test_the_fuzzers_processes_share_the_operations_without_overlap(served):
+    from mock_server.kit.fuzz import _fuzz_shard
+
+    target, only = select_target(served.url, env={}), r"^GET /v1/sponsors(/\{sponsor_slug\}/forms)?$"
+    shards = [_fuzz_shard(target, 2, None, shard, 2, False, only)[0] for shard in (0, 1)]
+    assert len(shards[0]) == len(shards[1]) == 1 and not set(shards[0]) & set(shards[1])
+    assert set(shards[0]) | set(shards[1]) == {"GET /v1/sponsors", "GET /v1/sponsors/{sponsor_slug}/forms"}
+
+
+def test_a_stateful_failure_fails_the_fuzzing(monkeypatch):
+    from mock_server.inprocess import inprocess_client
+    from mock_server.kit import fuzz
+
+    monkeypatch.setattr(fuzz, "_stateful", lambda schema: (1, 0, ["stateful: a link led to a 500"]))
+    result = fuzz.fuzz_target(select_target(env={}), 1, app_factory=inprocess_client, only="^$")
+    assert result["failures"] == ["stateful: a link led to a 500"] and result["operations"] == 0

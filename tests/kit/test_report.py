@@ -122,6 +122,37 @@ def test_the_documented_examples_target_says_where_the_guides_contradict_the_sch
 def test_report_paths_write_json_and_markdown_side_by_side(tmp_path):
     assert report_paths(tmp_path / "drift") == (tmp_path / "drift.json", tmp_path / "drift.md")
     assert report_paths(tmp_path / "out.json") == (tmp_path / "out.json", tmp_path / "out.md")
+    assert report_paths(tmp_path / "out.md") == (tmp_path / "out.json", tmp_path / "out.md")
+
+
+def test_a_fuzzing_failure_fails_the_run_and_is_named():
+    report = report_with(("guide", False, "field"))
+    report.fuzz = {"summary": "1 case", "failures": ["GET /x: boom"]}
+    assert report.outcome == "failed" and report.failures() == ["fuzz: GET /x: boom"]
+    assert "## Fuzzing" in report.to_markdown() and "failure: GET /x: boom" in report.to_markdown()
+
+
+def test_a_target_that_could_not_be_checked_is_skipped_whatever_else_the_report_holds():
+    class Unreachable:
+        def request(self, *args, **kwargs):
+            raise AssertionError("a skipped target must not be called")
+
+    report = check_target(select_target("sandbox", env={}), client=Unreachable(), with_fidelity=False)
+    assert report.outcome == "skipped" and report.checks == [] and "OSIGU_CLIENT_ID" in report.skipped
+    report.checks = [Check("token", "get one", "failed", [], "401")]
+    assert report.outcome == "skipped"
+
+
+def test_the_markdown_lists_each_violation_and_contradiction_with_its_tag_and_the_failures():
+    markdown = report_with(("inferred", True, "field"), ("schema-page", True, "field")).to_markdown()
+    assert "| op `GET /x` | 200 | f0 | inferred-contradicted (inferred) | string | observed |  |" in markdown
+    assert "| op `GET /x` | 200 | f1 | confirmed-violated (schema-page) | string | observed |  |" in markdown
+    assert "## Failures" in markdown and "confirmed-violated: op (GET /x) 200 f1" in markdown
+
+
+def test_the_kits_own_set_up_calls_are_not_part_of_the_report(inprocess_report):
+    paths = {e.path for e in inprocess_report.observed_entries()}
+    assert not [p for p in paths if p.startswith(("/__admin", "/healthz"))]
 
 
 def test_the_cli_checks_the_app_in_process_and_writes_the_report(tmp_path):

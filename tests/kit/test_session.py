@@ -26,8 +26,8 @@ class FakeTime:
 class Target:
     """A target that issues numbered tokens valid ``ttl`` seconds and records every request."""
 
-    def __init__(self, ttl: int = 3600, reject: set[str] | None = None) -> None:
-        self.ttl, self.reject = ttl, reject or set()
+    def __init__(self, ttl: int = 3600, reject: set[str] | None = None, error: str = "invalid_token") -> None:
+        self.ttl, self.reject, self.error = ttl, reject or set(), error
         self.issued = 0
         self.seen: list[tuple[str, str | None]] = []
 
@@ -38,7 +38,7 @@ class Target:
             self.issued += 1
             return httpx2.Response(200, json={"access_token": f"t{self.issued}", "expires_in": self.ttl})
         if bearer.removeprefix("Bearer ") in self.reject:
-            return httpx2.Response(401, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}, json={})
+            return httpx2.Response(401, headers={"WWW-Authenticate": f'Bearer error="{self.error}"'}, json={})
         return httpx2.Response(200, json={"ok": True})
 
 
@@ -89,6 +89,13 @@ def test_a_target_that_keeps_refusing_gets_one_retry_not_a_loop():
     with session(target, fake, polite=False) as s:
         assert s.request("GET", "/x").status_code == 401
     assert target.issued == 2 and len([p for p, _ in target.seen if p == "/x"]) == 2
+
+
+def test_a_401_that_is_not_about_the_token_is_answered_as_is_without_a_new_token():
+    target, fake = Target(reject={"t1"}, error="invalid_request"), FakeTime()
+    with session(target, fake, polite=False) as s:
+        assert s.request("GET", "/x").status_code == 401
+    assert target.issued == 1 and len([p for p, _ in target.seen if p == "/x"]) == 1
 
 
 def test_a_polite_session_sends_at_most_fifty_requests_in_any_minute():
