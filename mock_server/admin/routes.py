@@ -33,9 +33,9 @@ from mock_server.core.store import DEFAULT_TENANT
 from mock_server.domain import explain as explaining
 from mock_server.domain.authorizations import Authorizations
 from mock_server.domain.outbox import Outbox, OutboxKind
-from mock_server.domain.samples import trigger
 from mock_server.domain.settlements import Settlements
 from mock_server.domain.tokens import Principal
+from mock_server.domain.triggers import trigger
 from mock_server.domain.verification import Verification
 from mock_server.domain.webhooks import DELIVERY_STATES, Webhooks
 

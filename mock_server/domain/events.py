@@ -1,8 +1,8 @@
 """The documented webhook event types (``contracts/schemas/webhook-event.schema.json``).
 
 Domain operations emit events through :meth:`mock_server.domain.ledger.Ledger.emit`; each event's
-``data`` is built by one payload builder of the area that owns the event, used by the real flows and
-by ``POST /__admin/events`` alike (``mock_server.domain.samples``).
+``data`` is built by one payload builder of the area that owns the event, used by the real flows, which
+``POST /__admin/events`` runs (``mock_server.domain.triggers``).
 """
 
 from __future__ import annotations

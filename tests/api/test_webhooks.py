@@ -134,17 +134,70 @@ def test_a_delivery_is_signed_and_carries_the_documented_envelope(client, auth, 
 
 def test_every_event_type_has_a_realistic_payload_that_matches_the_contract(client, auth, receiver):
     subscribe(client, auth, receiver.url)
-    for event_type in EVENT_TYPES:
-        trigger(client, event_type)
+    triggered = {trigger(client, event_type) for event_type in EVENT_TYPES}
     settle(client)
-    received = receiver.wait_for(len(EVENT_TYPES))
+    # The real flows emit their other events too (an authorization.created before its voided, ...).
+    total = len(deliveries(client))
+    received = receiver.wait_for(total)
     validator = checker()._validator("#/components/schemas/WebhookEnvelope")
     for item in received:
         envelope = orjson.loads(item.body)
         errors = [e.message for e in validator.iter_errors(envelope)]
         assert not errors, (envelope["event_type"], errors)
         assert envelope["data"], envelope["event_type"]
-    assert sorted(orjson.loads(r.body)["event_type"] for r in received) == sorted(EVENT_TYPES)
+    by_id = {orjson.loads(r.body)["event_id"]: orjson.loads(r.body)["event_type"] for r in received}
+    assert sorted(by_id[event_id] for event_id in triggered) == sorted(EVENT_TYPES)
+
+
+# Where the provider that received an event fetches each id its payload names (contracts/openapi.yaml).
+FETCH = {
+    "authorization_id": "/arc/v1/authorizations/{}",
+    "authorization_request_id": "/arc/v1/authorization-requests/{}",
+    "dispensation_id": "/dispensing/v1/dispensations/{}",
+    "prescription_id": "/ehr/v1/prescriptions/{}",
+    "patient_id": "/ehr/v1/patients/{}",
+    "settlement_id": "/v3/settlements/{}",
+    "claim_ids": "/arc/v1/claims/{}",
+    "rejected_claim_ids": "/arc/v1/claims/{}",
+}
+
+
+def named_ids(data) -> list[tuple[str, int]]:
+    """(key, id) for every id in a payload that FETCH knows how to read, nested ones too."""
+    found = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key in FETCH and value is not None:
+                found += [(key, v) for v in (value if isinstance(value, list) else [value])]
+            found += named_ids(value)
+    elif isinstance(data, list):
+        for item in data:
+            found += named_ids(item)
+    return found
+
+
+@pytest.mark.parametrize("provider", ["clinic-example", "pharmacy-example"])
+def test_a_triggered_event_names_only_what_its_provider_can_fetch(client, receiver, provider):
+    client_id = {"clinic-example": "demo-clinic", "pharmacy-example": "demo-pharmacy"}[provider]
+    own = client.bearer(client_id)
+    subscribe(client, own, receiver.url)
+    triggered = {trigger(client, event_type, provider=provider): event_type for event_type in EVENT_TYPES}
+    settle(client)
+    received = {}
+    for item in receiver.wait_for(len(deliveries(client))):
+        envelope = orjson.loads(item.body)
+        received[envelope["event_id"]] = envelope
+    fetched = set()
+    for event_id, event_type in triggered.items():
+        envelope = received[event_id]
+        assert envelope["event_type"] == event_type and envelope["provider"]["provider_slug"] == provider
+        ids = named_ids(envelope["data"])
+        assert ids, event_type
+        for key, value in ids:
+            answer = client.get(FETCH[key].format(value), headers=own)
+            assert answer.status_code == 200, (event_type, key, value, answer.text)
+            fetched.add(key)
+    assert fetched == set(FETCH)  # every kind of id is named by some event type, and fetched
 
 
 def test_triggered_data_is_passed_through(client, auth, receiver):
@@ -156,9 +209,10 @@ def test_triggered_data_is_passed_through(client, auth, receiver):
 
 def test_globs_choose_the_events_and_other_providers_events_stay_away(client, auth, receiver):
     subscribe(client, auth, receiver.url, ["authorization.*"])
-    trigger(client, "dispensing.started")
-    trigger(client, "authorization.voided", provider="pharmacy-example")
-    trigger(client, "authorization.voided")
+    # Explicit data: each trigger emits exactly its one event and creates nothing.
+    trigger(client, "dispensing.started", data={"note": "x"})
+    trigger(client, "authorization.voided", provider="pharmacy-example", data={"note": "x"})
+    trigger(client, "authorization.voided", data={"note": "x"})
     settle(client)
     assert [orjson.loads(r.body)["event_type"] for r in receiver.wait_for(1)] == ["authorization.voided"]
     assert len(deliveries(client)) == 1

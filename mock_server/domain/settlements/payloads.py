@@ -1,5 +1,5 @@
 """The data of the settlement.* events (``contracts/schemas/webhook-event.schema.json``, ``$defs``): one
-builder per event, used by the sponsor's decision and by ``POST /__admin/events`` (``domain/samples.py``)."""
+builder per event, used by the sponsor's decision (which ``POST /__admin/events`` runs: ``domain/triggers.py``)."""
 
 from __future__ import annotations
 
