@@ -34,7 +34,7 @@ from mock_server.api import (
 )
 from mock_server.api.http import error_response
 from mock_server.core.errors import ApiError
-from mock_server.middleware import RequestContextMiddleware
+from mock_server.middleware import FaultMiddleware, RequestContextMiddleware
 from mock_server.routing import IndexedRouter
 from mock_server.sandbox import Sandbox
 from mock_server.settings import Settings
@@ -123,7 +123,10 @@ def create_app(settings: Settings | None = None, sandbox: Sandbox | None = None)
 
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(RequestContextMiddleware, sandbox=sandbox, settings=settings)],
+        middleware=[
+            Middleware(RequestContextMiddleware, sandbox=sandbox, settings=settings),
+            Middleware(FaultMiddleware, sandbox=sandbox),
+        ],
         exception_handlers={ApiError: _api_error, HTTPException: _http_error, Exception: _unexpected},
         lifespan=lifespan,
     )

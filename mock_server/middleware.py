@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import time
 import uuid
@@ -22,7 +23,7 @@ from mock_server.core.store import DEFAULT_TENANT
 from mock_server.sandbox import Sandbox
 from mock_server.settings import Settings
 
-__all__ = ["RequestContextMiddleware"]
+__all__ = ["FaultMiddleware", "RequestContextMiddleware"]
 
 UNJOURNALLED_PREFIXES = ("/__admin", "/docs", "/openapi.json", "/healthz")
 # Paths that take file uploads (pre-authorization indications): the larger body limit.
@@ -108,3 +109,64 @@ class RequestContextMiddleware:
             state.get("error_code"),
             state.get("warnings"),
         )
+
+
+class FaultMiddleware:
+    """Applies the tenant's fault rules (``mock_server.core.faults``; ``POST /__admin/faults``) to each request.
+
+    The tenant comes from the Authorization header alone, before the route authenticates. Firing latency rules
+    add their delays (awaited: other requests go on meanwhile); then the first firing rule of another kind
+    decides: an error answer instead of the route's, a dropped connection, or the route run to the end and its
+    answer lost. Every answer that went through a fault carries ``Osigu-Mock-Fault`` headers saying which.
+    """
+
+    def __init__(self, app: ASGIApp, sandbox: Sandbox) -> None:
+        self.app = app
+        self.sandbox = sandbox
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        authorization = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"authorization"), "")
+        ledger = self.sandbox.find_ledger(self.sandbox.tenant_for(authorization))
+        rules = ledger.faults.firing(scope["method"], scope["path"]) if ledger is not None else []
+        if not rules:
+            await self.app(scope, receive, send)
+            return
+        notes = []
+        for rule in rules:
+            if rule.kind == "latency":
+                delay = rule.delay_ms()
+                notes.append(f"{rule.fault_id} latency {delay:.0f}ms")
+                await asyncio.sleep(delay / 1000)
+        decisive = next((rule for rule in rules if rule.kind != "latency"), None)
+        if decisive is not None:
+            notes.append(f"{decisive.fault_id} {decisive.kind}")
+
+        async def noted(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                extra = [(b"osigu-mock-fault", note.encode("latin-1")) for note in notes]
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        if decisive is None:
+            await self.app(scope, receive, noted)
+        elif decisive.kind == "error":
+            await error_response(decisive.error())(scope, receive, noted)
+        elif decisive.kind == "drop":
+            await _drop(send)
+        else:  # lost_response: the operation commits; its answer never leaves
+
+            async def swallow(message: Message) -> None:
+                return None
+
+            await self.app(scope, receive, swallow)
+            await _drop(send)
+
+
+async def _drop(send: Send) -> None:
+    """Start an answer that promises a body, send none of it, and return: the server closes the connection on an
+    incomplete answer, so the client sees the connection drop (uvicorn logs one line about it)."""
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1024")]})
+    await send({"type": "http.response.body", "body": b"", "more_body": True})

@@ -12,6 +12,7 @@ importing a module.
 
 from __future__ import annotations
 
+import base64
 import secrets
 from dataclasses import fields
 from typing import Any
@@ -233,6 +234,22 @@ class Sandbox:
     def _forget_tokens_of(self, ledger: Ledger) -> None:
         for token in list(ledger.area(Tokens).tokens.values()):
             self._forget_token(token)
+
+    def tenant_for(self, authorization: str) -> str:
+        """The tenant a request belongs to, from its Authorization header alone (for the fault rules, which act
+        before the route authenticates): a known token's tenant, a known client's, else the default tenant."""
+        scheme, _, credentials = authorization.partition(" ")
+        if scheme.lower() == "bearer":
+            found = self._token_index.get(credentials.strip())
+            return found[0] if found else DEFAULT_TENANT
+        if scheme.lower() == "basic":
+            try:
+                client_id = base64.b64decode(credentials.strip()).decode("utf-8").partition(":")[0]
+            except (ValueError, UnicodeDecodeError):
+                return DEFAULT_TENANT
+            client = self.clients.get(client_id)
+            return client.tenant_id if client else DEFAULT_TENANT
+        return DEFAULT_TENANT
 
     def authenticate(self, access_token: str) -> Principal:
         """The principal behind an access token: 401 for an unknown, forgotten or expired one."""

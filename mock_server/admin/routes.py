@@ -29,6 +29,7 @@ from mock_server.api.http import (
 )
 from mock_server.core.clock import ClockRangeError, format_instant, parse_instant
 from mock_server.core.errors import ApiError, FieldError
+from mock_server.core.faults import FaultRule
 from mock_server.core.store import DEFAULT_TENANT
 from mock_server.domain import explain as explaining
 from mock_server.domain.authorizations import Authorizations
@@ -226,6 +227,31 @@ async def list_timers(request: Request, tenant_id: str) -> Response:
     return render_page(request, timers)
 
 
+# -- faults ---------------------------------------------------------------------------------------
+async def add_fault(request: Request, tenant_id: str) -> Response:
+    body = await read_json(request, "admin-fault-request")
+    ledger = sandbox_of(request).ledger(tenant_id)
+    rule = ledger.faults.add(FaultRule.from_body(ledger.ids.opaque("flt"), body))
+    return render(rule.view(), 201)
+
+
+async def list_faults(request: Request, tenant_id: str) -> Response:
+    rules = sandbox_of(request).ledger(tenant_id).faults.rules.values()
+    return render_page(request, [rule.view() for rule in rules])
+
+
+async def clear_faults(request: Request, tenant_id: str) -> Response:
+    sandbox_of(request).ledger(tenant_id).faults.clear()
+    return Response(status_code=204)
+
+
+async def remove_fault(request: Request, tenant_id: str) -> Response:
+    fault_id = request.path_params["fault_id"]
+    if sandbox_of(request).ledger(tenant_id).faults.remove(fault_id) is None:
+        raise ApiError("MOCK-404-fault-not-found", f"No fault rule {fault_id!r} in this tenant.")
+    return Response(status_code=204)
+
+
 # -- reset and journal ---------------------------------------------------------------------------
 async def reset(request: Request, tenant_id: str) -> Response:
     everything = query_choice(request, "everything", ("true", "false")) == "true"
@@ -325,6 +351,8 @@ routes = [
     admin_route("/__admin/clock", get=get_clock, post=set_clock),
     admin_route("/__admin/clock/advance", post=advance_clock),
     admin_route("/__admin/timers", get=list_timers),
+    admin_route("/__admin/faults", post=add_fault, get=list_faults, delete=clear_faults),
+    admin_route("/__admin/faults/{fault_id}", delete=remove_fault),
     admin_route("/__admin/reset", post=reset),
     admin_route("/__admin/journal", get=journal),
     admin_route("/__admin/tenants", post=create_tenant),

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from mock_server.core.clock import Clock, Timer
 from mock_server.core.events import Event, EventLog
+from mock_server.core.faults import FaultSet
 from mock_server.core.ids import IdGenerator
 from mock_server.core.journal import Journal
 from mock_server.core.records import revive, to_plain
@@ -124,6 +125,7 @@ class Ledger:
         self.ids = IdGenerator(seed=f"{world.seed}:{tenant_id}")
         self.events = EventLog(config.event_log_size)
         self.journal = Journal(config.journal_size)
+        self.faults = FaultSet()  # the fault rules of POST /__admin/faults (a reset clears them with the ledger)
         self.in_flight: set[asyncio.Task] = set()
         self._handlers: dict[str, TimerHandler] = {}
         self._areas: dict[type[Area], Area] = {}
