@@ -31,6 +31,7 @@ TOP = {
     "mock_server.routing",
     "mock_server.webhooks",
     "mock_server.inprocess",
+    "mock_server.pytest_plugin",
 }
 PACKAGES = ("core", "domain", "api", "admin", "kit")
 # part -> the project's modules it may import (by prefix); None: anything.
