@@ -5,6 +5,8 @@ osigu-mock serve [--host 127.0.0.1] [--port 8080] [--seed N] [--no-admin] [--adm
 osigu-mock contract [--target inprocess|sandbox|examples|URL] [--report PATH] [--strict] [--allow-writes]
                     [--allow-production] [--fuzz N] [--jobs N] [--fuzz-only REGEX] [--quiet]
                               check a target against the contract (the contract kit)
+osigu-mock scenario run [PATH...] [--target URL] [--quiet]
+                              run the QA scenario files (default: the shipped library)
 osigu-mock contracts sync     regenerate openapi.yaml's error responses from errors.yaml
 osigu-mock contracts check    fail when they drift
 """
@@ -201,6 +203,29 @@ def contract(
         for reason in report.failures()[:20]:
             click.echo(click.style("  " + reason, fg="red"), err=True)
         sys.exit(1)
+
+
+@cli.group()
+def scenario() -> None:
+    """QA scenario files (Tavern YAML): what should happen, checked against a mock."""
+
+
+@scenario.command("run")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option(
+    "--target",
+    default=None,
+    help="A running mock's URL (default: one served on loopback for the run). Each scenario gets its own tenant.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="A dot per scenario instead of a line.")
+def scenario_run(paths: tuple[str, ...], target: str | None, quiet: bool) -> None:
+    """Run scenario files (default: the shipped library); exit non-zero when one fails."""
+    from mock_server.scenarios import run_scenarios
+
+    code, counts = run_scenarios(paths, target, quiet)
+    order = ("passed", "failed", "mock-only", "skipped")
+    click.echo("scenarios: " + ", ".join(f"{counts.get(k, 0)} {k}" for k in order))
+    sys.exit(code if code not in (5,) else 1)
 
 
 @cli.group()

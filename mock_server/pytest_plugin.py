@@ -127,6 +127,12 @@ class MockSession:
         return answer.json() if answer.content else None
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "mock_only: a scenario that drives the mock's control plane (mock-only where the target has none)"
+    )
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("osigu-mock")
     group.addoption(

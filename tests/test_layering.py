@@ -32,6 +32,7 @@ TOP = {
     "mock_server.webhooks",
     "mock_server.inprocess",
     "mock_server.pytest_plugin",
+    "mock_server.scenarios",
 }
 PACKAGES = ("core", "domain", "api", "admin", "kit")
 # part -> the project's modules it may import (by prefix); None: anything.

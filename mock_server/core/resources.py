@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-__all__ = ["contracts_dir", "fixtures_dir"]
+__all__ = ["contracts_dir", "fixtures_dir", "scenarios_dir"]
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 
@@ -30,3 +30,12 @@ def contracts_dir() -> Path:
 @cache
 def fixtures_dir() -> Path:
     return _locate("fixtures")
+
+
+@cache
+def scenarios_dir() -> Path:
+    """The QA scenario library: ``tests/scenarios`` in a checkout, ``mock_server/_data/scenarios`` in a wheel."""
+    for candidate in (_PACKAGE / "_data" / "scenarios", _PACKAGE.parent / "tests" / "scenarios"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"cannot find the scenario library next to {_PACKAGE}")

@@ -1,0 +1,73 @@
+"""The scenario library (tests/scenarios) against a mock without its control plane: every scenario that drives
+the control plane is reported mock-only (skipped, with that reason), never passed; the others pass."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from mock_server.settings import Settings
+from tests.support.served import ServedMock
+
+LIBRARY = Path(__file__).resolve().parent / "scenarios"
+
+
+def test_without_a_control_plane_the_scenarios_that_need_it_are_mock_only_and_the_rest_pass():
+    files = sorted(LIBRARY.glob("test_*.tavern.yaml"))
+    needing = {f.name for f in files if re.search(r"^\s*-\s*mock_only\s*$", f.read_text(encoding="utf-8"), re.M)}
+    assert needing and len(needing) < len(files)
+    with ServedMock(Settings(frozen_clock=True, admin_enabled=False)) as mock:
+        result = subprocess.run(
+            [sys.executable, "-m", "mock_server.cli", "scenario", "run", "--target", mock.url],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=LIBRARY.parent.parent,
+            env=os.environ.copy(),
+        )
+    assert result.returncode == 0, result.stdout + result.stderr
+    skipped = set(re.findall(r"SKIPPED \[1\] \S*?(test_[\w]+\.tavern\.yaml):\d+: mock-only", result.stdout))
+    assert skipped == needing
+    summary = f"scenarios: {len(files) - len(needing)} passed, 0 failed, {len(needing)} mock-only, 0 skipped"
+    assert summary in result.stdout
+
+
+def test_the_runner_runs_the_whole_library_against_a_mock_it_serves_and_fails_when_a_scenario_fails(tmp_path):
+    files = sorted(LIBRARY.glob("test_*.tavern.yaml"))
+    assert len(files) >= 15
+    result = subprocess.run(
+        [sys.executable, "-m", "mock_server.cli", "scenario", "run", "-q"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"scenarios: {len(files)} passed, 0 failed, 0 mock-only, 0 skipped" in result.stdout
+    (tmp_path / "conftest.py").write_text((LIBRARY / "conftest.py").read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "test_wrong.tavern.yaml").write_text(WRONG, encoding="utf-8")
+    failing = subprocess.run(
+        [sys.executable, "-m", "mock_server.cli", "scenario", "run", "-q", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert failing.returncode == 1 and "scenarios: 0 passed, 1 failed" in failing.stdout
+
+
+WRONG = """
+test_name: expects the wrong status
+marks:
+  - usefixtures: [mock]
+stages:
+  - name: the claims list is 200, not 418
+    request:
+      url: "{mock.url}/arc/v1/claims"
+      headers: {Authorization: "{mock.clinic}"}
+    response:
+      status_code: 418
+"""
