@@ -5,7 +5,8 @@
 A scenario reads what it needs with Tavern's formatting: ``{mock.url}``, ``{mock.tenant}`` (the
 ``X-Osigu-Mock-Tenant`` of its control-plane calls) and a bearer header per demo role: ``{mock.clinic}``,
 ``{mock.pharmacy}``, ``{mock.doctors_office}``, ``{mock.doctors_office_es}``, ``{mock.pharmacy_do}``, and each
-role's Basic header (``{mock.clinic_basic}``...) to ask for a new token. A scenario that drives the control
+role's Basic header (``{mock.clinic_basic}``...) to ask for a new token; with a control plane, ``{mock.now}`` and
+``{mock.month}`` (YYYY-MM) are the tenant clock's when the scenario starts. A scenario that drives the control
 plane carries the mark ``mock_only``: against a target without one it is skipped as mock-only, never passed.
 """
 
@@ -40,7 +41,9 @@ def mock(request, _has_control_plane: bool) -> dict[str, str]:
         role: tuple(session.clients[DEMO_CLIENTS[role]][k] for k in ("client_id", "client_secret")) for role in ROLES
     }
     bearers = {key: session.headers(role)["Authorization"] for key, role in _keys()}
-    return {"url": session.url, "tenant": session.tenant_id, **bearers, **_basics(credentials)}
+    now = session.admin("GET", "/__admin/clock").json()["now"]
+    moment = {"now": now, "month": now[:7]}  # the tenant clock's, when the scenario starts
+    return {"url": session.url, "tenant": session.tenant_id, **bearers, **_basics(credentials), **moment}
 
 
 def _basics(credentials: dict[str, tuple[str, str]]) -> dict[str, str]:
