@@ -30,6 +30,7 @@ from jsonschema import Draft202012Validator
 
 from mock_server.core.contracts import bundled_openapi
 from mock_server.kit.checker import ResponseChecker
+from mock_server.kit.fidelity.contract import json_type, types_of
 
 __all__ = ["CLASSES", "Drift", "Entry", "trust_of"]
 
@@ -112,34 +113,19 @@ class Entry:
         }
 
 
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    return {str: "string", list: "array", dict: "object"}.get(type(value), "unknown")
-
-
 def _types(node: dict[str, Any]) -> set[str]:
-    kind = node.get("type")
-    if kind is None:
-        return set()
-    return {kind} if isinstance(kind, str) else set(kind)
+    return set(types_of(node))
 
 
 def _type_ok(value: Any, allowed: set[str]) -> bool:
-    actual = _json_type(value)
+    actual = json_type(value)
     return not allowed or actual in allowed or (actual == "integer" and "number" in allowed)
 
 
 def _show(value: Any) -> str:
     """An observed value, short: strings and numbers as themselves, containers by type."""
     if isinstance(value, (dict, list)):
-        return _json_type(value)
+        return json_type(value)
     text = orjson.dumps(value).decode()
     return text if len(text) <= 48 else text[:45] + "..."
 
@@ -370,7 +356,7 @@ class Drift:
                 entry = self._entry(*where, "field", star, extra[-1][1], self._describe(extra, False))
                 self._check_value(where, entry, extra, value[prop], star, source)
             elif described:
-                self._entry(*where, "new-field", path, "", "no such field").note(_json_type(value[prop]), False, source)
+                self._entry(*where, "new-field", path, "", "no such field").note(json_type(value[prop]), False, source)
 
     def _check_value(
         self, where: tuple[str, str, str, str], entry: Entry, nodes: Nodes, value: Any, path: str, source: str | None
@@ -392,7 +378,7 @@ class Drift:
         """``(kind, what was observed)`` when the value breaks a node's own keywords (type, enum, format...)."""
         for node, _ in self._choose(nodes, value):
             if not _type_ok(value, _types(node)):
-                return "type", f"{_json_type(value)} {_show(value)}"
+                return "type", f"{json_type(value)} {_show(value)}"
             if "enum" in node and value not in node["enum"]:
                 return "enum", _show(value)
             if isinstance(value, (dict, list)):
@@ -416,7 +402,7 @@ class Drift:
         """What a held field showed: the value itself for an enum or a boolean, its type otherwise."""
         if any("enum" in node or "const" in node for node, _ in nodes) or isinstance(value, bool):
             return _show(value)
-        return _json_type(value)
+        return json_type(value)
 
     @staticmethod
     def _describe(nodes: Nodes, required: bool) -> str:
