@@ -5,7 +5,7 @@ osigu-mock serve [--host 127.0.0.1] [--port 8080] [--seed N] [--no-admin] [--adm
 osigu-mock contract [--target inprocess|sandbox|examples|URL] [--report PATH] [--strict] [--allow-writes]
                     [--allow-production] [--fuzz N] [--jobs N] [--fuzz-only REGEX] [--quiet]
                               check a target against the contract (the contract kit)
-osigu-mock scenario run [PATH...] [--target URL] [--quiet]
+osigu-mock scenario run [PATH...] [--target URL|sandbox] [--quiet]
                               run the QA scenario files (default: the shipped library)
 osigu-mock contracts sync     regenerate openapi.yaml's error responses from errors.yaml
 osigu-mock contracts check    fail when they drift
@@ -215,12 +215,25 @@ def scenario() -> None:
 @click.option(
     "--target",
     default=None,
-    help="A running mock's URL (default: one served on loopback for the run). Each scenario gets its own tenant.",
+    help="A running mock's URL (default: one served on loopback for the run; each scenario gets its own tenant), "
+    "or 'sandbox': the real sandbox of OSIGU_BASE_URL with OSIGU_CLIENT_ID / OSIGU_CLIENT_SECRET.",
 )
+@click.option("--allow-production", is_flag=True, help="Let OSIGU_BASE_URL name OSIGU's production host.")
 @click.option("-q", "--quiet", is_flag=True, help="A dot per scenario instead of a line.")
-def scenario_run(paths: tuple[str, ...], target: str | None, quiet: bool) -> None:
+def scenario_run(paths: tuple[str, ...], target: str | None, allow_production: bool, quiet: bool) -> None:
     """Run scenario files (default: the shipped library); exit non-zero when one fails."""
-    from mock_server.scenarios import run_scenarios
+    from mock_server.kit.target import TargetRefused
+    from mock_server.scenarios import run_scenarios, sandbox_skip_reason
+
+    if target == "sandbox":
+        try:
+            reason = sandbox_skip_reason(allow_production)
+        except TargetRefused as refused:
+            click.echo(f"scenarios: refused: {refused}", err=True)
+            sys.exit(2)
+        if reason:
+            click.echo(f"scenarios: skipped against the sandbox: {reason}")
+            return
 
     code, counts = run_scenarios(paths, target, quiet)
     order = ("passed", "failed", "mock-only", "skipped")

@@ -131,6 +131,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "mock_only: a scenario that drives the mock's control plane (mock-only where the target has none)"
     )
+    config.addinivalue_line(
+        "markers", "personas: a scenario that uses the mock's seeded world (mock-only against the real sandbox)"
+    )
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

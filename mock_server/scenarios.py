@@ -4,6 +4,11 @@ By default the shipped library (``tests/scenarios`` in a checkout, packaged in t
 pytest plugin serves on a free loopback port for the run; ``--target URL`` runs them against a mock already
 serving there, each scenario on a fresh tenant. A scenario that drives the control plane of a target that has
 none is reported mock-only, never passed.
+
+``--target sandbox`` runs them against the real OSIGU sandbox (:func:`mock_server.kit.target.select_target`:
+``OSIGU_BASE_URL``, ``OSIGU_CLIENT_ID`` / ``OSIGU_CLIENT_SECRET``, the test beneficiary of ``OSIGU_TEST_*``),
+where the behaviour exists there: scenarios marked ``mock_only`` or ``personas`` are reported mock-only. Without
+credentials nothing runs and the run is skipped in one line.
 """
 
 from __future__ import annotations
@@ -17,8 +22,9 @@ from typing import Any
 import pytest
 
 from mock_server.core.resources import scenarios_dir
+from mock_server.kit.target import select_target
 
-__all__ = ["run_scenarios"]
+__all__ = ["run_scenarios", "sandbox_skip_reason"]
 
 
 class _Tally:
@@ -42,9 +48,16 @@ def run_scenarios(
 ) -> tuple[int, Counter[str]]:
     """pytest's exit code, and the scenarios by outcome (passed, failed, mock-only, skipped)."""
     chosen = [str(p) for p in paths] or [str(scenarios_dir())]
-    if target:
+    if target == "sandbox":
+        os.environ["OSIGU_SCENARIO_TARGET"] = "sandbox"  # read by the scenarios' conftest
+    elif target:
         os.environ["OSIGU_MOCK_URL"] = target
     tally = _Tally()
     args = [*chosen, "-p", "no:cacheprovider", "-o", "tavern-strict=json:off", "-rs", "-q" if quiet else "-v"]
     code = pytest.main(args, plugins=[tally])
     return int(code), tally.counts
+
+
+def sandbox_skip_reason(allow_production: bool = False) -> str | None:
+    """Why a run against the real sandbox cannot start (no credentials), or None; refuses the production host."""
+    return select_target("sandbox", allow_production=allow_production).skip_reason

@@ -153,3 +153,11 @@ def test_the_readme_settlement_flow_runs_as_written_over_http(tmp_path):
     assert claim["status"] == "PAID" and claim["id"] == offered["claim_id"]
     assert claim["settlement_id"] is not None and claim["paid_at"] is not None
     assert authorization["id"] == offered["authorization_id"] and authorization["status"] == "PAID"
+
+
+def test_the_readme_complete_scenario_is_the_library_file_it_names():
+    name, block = re.search(
+        r"A complete scenario \(`(tests/scenarios/[\w.]+)`\):\n\n```yaml\n(.*?)```", README, re.S
+    ).groups()
+    shipped = (Path(__file__).resolve().parents[1] / name).read_text(encoding="utf-8")
+    assert block == shipped

@@ -53,6 +53,71 @@ def test_the_runner_serves_a_mock_for_the_run_counts_the_outcomes_and_fails_when
     assert "scenarios: 1 passed, 1 failed, 0 mock-only, 0 skipped" in result.stdout
 
 
+def _marked(mark: str) -> set[str]:
+    return {
+        f.name
+        for f in LIBRARY.glob("test_*.tavern.yaml")
+        if re.search(rf"^\s*-\s*{mark}\s*$", f.read_text(encoding="utf-8"), re.M)
+    }
+
+
+def _sandbox_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OSIGU_", "PYTEST_XDIST"))}
+    return {**env, **extra}
+
+
+def test_against_the_sandbox_without_credentials_the_run_is_skipped_in_one_line():
+    result = subprocess.run(
+        [sys.executable, "-m", "mock_server.cli", "scenario", "run", "--target", "sandbox"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=_sandbox_env(),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip().splitlines() == [
+        "scenarios: skipped against the sandbox: no OSIGU_CLIENT_ID / OSIGU_CLIENT_SECRET in the environment"
+    ]
+
+
+def test_against_the_production_host_the_sandbox_run_is_refused():
+    result = subprocess.run(
+        [sys.executable, "-m", "mock_server.cli", "scenario", "run", "--target", "sandbox"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=_sandbox_env(OSIGU_BASE_URL="https://api.osigu.com", OSIGU_CLIENT_ID="x", OSIGU_CLIENT_SECRET="y"),
+    )
+    assert result.returncode == 2
+    assert "production" in result.stderr
+
+
+def test_against_the_sandbox_persona_and_control_plane_scenarios_are_mock_only_and_the_rest_run():
+    # The "sandbox" here is the mock on loopback, with its control plane on: sandbox mode must not use it.
+    files = {f.name for f in LIBRARY.glob("test_*.tavern.yaml")}
+    mock_only = _marked("mock_only") | _marked("personas")
+    portable = files - mock_only
+    assert portable and mock_only
+    with ServedMock(Settings()) as mock:
+        env = _sandbox_env(
+            OSIGU_BASE_URL=mock.url, OSIGU_CLIENT_ID="demo-clinic", OSIGU_CLIENT_SECRET="demo-clinic-secret"
+        )
+        result = subprocess.run(
+            [sys.executable, "-m", "mock_server.cli", "scenario", "run", "--target", "sandbox"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=LIBRARY.parent.parent,
+            env=env,
+        )
+    assert result.returncode == 0, result.stdout + result.stderr
+    skipped = set(re.findall(r"SKIPPED \[1\] \S*?(test_[\w]+\.tavern\.yaml):\d+: mock-only", result.stdout))
+    assert skipped == mock_only
+    passed = set(re.findall(r"PASSED \S*?(test_[\w]+\.tavern\.yaml)::", result.stdout))
+    assert passed == portable
+    assert f"scenarios: {len(portable)} passed, 0 failed, {len(mock_only)} mock-only, 0 skipped" in result.stdout
+
+
 def test_the_library_covers_the_qa_flows():
     assert len(sorted(LIBRARY.glob("test_*.tavern.yaml"))) >= 15
 
