@@ -10,7 +10,8 @@ workers sharing one server, never see each other's data):
 Both give a :class:`MockSession`: ``.url``, ``.headers(role)`` (a bearer header for the demo role's client in the
 tenant: ``clinic``, ``pharmacy``, ``doctors-office``, ``doctors-office-es``, ``pharmacy-do``), ``.get/.post/...``
 with ``role=``, and the control plane's helpers: ``advance``, ``set_clock``, ``decide``, ``decide_challenge``,
-``decide_settlement``, ``outbox``, ``deliveries``, ``trigger``, ``reset``.
+``decide_settlement``, ``outbox``, ``deliveries``, ``trigger``, ``reset``. Where the mock's control plane wants a
+token (``osigu-mock serve --admin-token``), set ``OSIGU_MOCK_ADMIN_TOKEN`` to it: control-plane calls carry it.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from typing import Any
 
 import httpx2
 import pytest
+
+from mock_server.kit.target import admin_headers
 
 __all__ = ["MockSession"]
 
@@ -43,7 +46,7 @@ class MockSession:
 
     def __init__(self, http: httpx2.Client, url: str) -> None:
         self.http, self.url = http, url
-        created = self._ok(http.post("/__admin/tenants", json={}), 201)
+        created = self._ok(http.post("/__admin/tenants", json={}, headers=admin_headers()), 201)
         self.tenant_id: str = created["tenant_id"]
         self.clients = {c["client_id"].split(".")[0]: c for c in created["clients"]}
         self._tokens: dict[str, str] = {}
@@ -79,7 +82,7 @@ class MockSession:
 
     # -- the control plane, on this tenant ----------------------------------------------------------
     def admin(self, method: str, path: str, **kwargs: Any) -> httpx2.Response:
-        headers = {TENANT_HEADER: self.tenant_id, **(kwargs.pop("headers", None) or {})}
+        headers = {**admin_headers(), TENANT_HEADER: self.tenant_id, **(kwargs.pop("headers", None) or {})}
         return self.http.request(method, path, headers=headers, **kwargs)
 
     def advance(self, seconds: float) -> dict[str, Any]:

@@ -70,3 +70,25 @@ def test_compose_builds_this_dockerfile():
     compose = yaml.safe_load((ROOT / "docker" / "compose.yaml").read_text(encoding="utf-8"))
     build = compose["services"]["osigu-mock"]["build"]
     assert (ROOT / "docker" / build["context"] / build["dockerfile"]).resolve() == (ROOT / "docker" / "Dockerfile")
+
+
+COMPOSE = yaml.safe_load((ROOT / "docker" / "compose.yaml").read_text(encoding="utf-8"))
+
+
+def test_the_image_carries_the_kit_and_the_scenario_library_the_compose_example_runs():
+    installs = [run for run in instructions("RUN") if run.startswith("pip install")]
+    assert installs and installs[0].split()[2] == '".[kit]"'
+    copied = {shlex.split(copy)[0] for copy in instructions("COPY")}
+    assert {"tests/scenarios", "schemathesis.toml"} <= copied
+
+
+def test_the_compose_example_runs_the_kit_and_the_scenarios_against_the_healthy_mock_with_its_admin_token():
+    mock, example = COMPOSE["services"]["osigu-mock"], COMPOSE["services"]["contract-check"]
+    assert example["image"] == mock["image"]
+    assert example["depends_on"]["osigu-mock"]["condition"] == "service_healthy"
+    assert example["environment"]["OSIGU_MOCK_ADMIN_TOKEN"] == mock["environment"]["OSIGU_MOCK_ADMIN_TOKEN"]
+    url = f"http://osigu-mock:{mock['ports'][0].split(':')[-1]}"
+    commands = [shlex.split(part) for part in " ".join(example["command"]).split("&&")]
+    assert [c[:2] for c in commands] == [["osigu-mock", "contract"], ["osigu-mock", "scenario"]]
+    for command in commands:
+        assert command[command.index("--target") + 1] == url

@@ -22,6 +22,7 @@ SUITE = textwrap.dedent(
                "document_number": "7654321", "date_of_birth": "1990-04-11"}
     GUIDE = {"beneficiary_id": 1000001, "sponsor_slug": "sponsor-sandbox", "diagnosis_code": "R51",
              "products": [{"product_code": "MED-042", "product_type": "DRUG", "quantity": 1}]}
+    ASYNC = {**GUIDE, "beneficiary_id": 1000009, "sponsor_slug": "async-sponsor"}
 
 
     def fresh_tenant_sees_only_its_own_patient(mock):
@@ -42,18 +43,26 @@ SUITE = textwrap.dedent(
 
 
     def test_the_helpers_drive_the_control_plane_of_this_tests_tenant(osigu_mock):
-        before = osigu_mock.admin("GET", "/__admin/clock").json()["now"]
-        osigu_mock.set_clock(frozen=True)
-        after = osigu_mock.advance(3600)["now"]
-        assert after > before
+        osigu_mock.set_clock(now="2030-01-02T03:04:05Z", frozen=True)
+        assert osigu_mock.admin("GET", "/__admin/clock").json()["now"].startswith("2030-01-02T03:04:05")
+        assert osigu_mock.advance(3600)["now"].startswith("2030-01-02T04:04:05")
         sent = osigu_mock.post("/otp/generate", json={"beneficiary_id": 1000007,
                                "sponsor_slug": "sponsor-sandbox-do", "channel": "SMS"})
         assert sent.status_code == 201
         assert [item["kind"] for item in osigu_mock.outbox("OTP")] == ["OTP"]
-        event_id = osigu_mock.trigger("authorization.created", data={"note": "x"})
+        listed = lambda: osigu_mock.get("/arc/v1/authorizations").json()["page"]["total_elements"]
+        before = listed()
+        event_id = osigu_mock.trigger("authorization.created")
         assert event_id.startswith("evt_") and osigu_mock.deliveries() == []
+        assert listed() == before + 1  # the trigger's flow ran in this test's tenant
         created = osigu_mock.post("/arc/v1/authorization-requests", json=GUIDE).json()
         assert created["status"] == "PENDING_INDICATION"
+        pending = osigu_mock.post("/arc/v1/authorization-requests", json=ASYNC).json()
+        completed = osigu_mock.post(f"/arc/v1/authorization-requests/{pending['id']}/complete", json={}).json()
+        assert completed["status"] == "PENDING_SPONSOR"
+        osigu_mock.decide(pending["id"], "APPROVED")
+        decided = osigu_mock.get(f"/arc/v1/authorization-requests/{pending['id']}").json()
+        assert decided["status"] == "APPROVED"
         osigu_mock.reset()
         assert osigu_mock.outbox() == []
     """

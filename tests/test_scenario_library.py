@@ -110,7 +110,16 @@ def test_against_the_sandbox_persona_and_control_plane_scenarios_are_mock_only_a
             cwd=LIBRARY.parent.parent,
             env=env,
         )
+        sandbox = mock.app.state.sandbox
+        tenants = [tenant_id for tenant_id, _ in sandbox.store.items()]
+        journal = sandbox.store.get("default").journal
+        searched = journal.find(path="/v1/sponsors/*/search", client_id="demo-clinic")
+        tokens = journal.find(path="/v1/oauth/token", status=200, client_id="demo-clinic")
     assert result.returncode == 0, result.stdout + result.stderr
+    assert tenants == ["default"]  # no control plane was asked for a tenant, though this one has it
+    assert searched  # the scenarios ran against OSIGU_BASE_URL, not a mock of their own
+    # One token a run for the scenarios, plus the one test_sponsor_lookup asks for in a stage of its own.
+    assert len(tokens) == 2
     skipped = set(re.findall(r"SKIPPED \[1\] \S*?(test_[\w]+\.tavern\.yaml):\d+: mock-only", result.stdout))
     assert skipped == mock_only
     passed = set(re.findall(r"PASSED \S*?(test_[\w]+\.tavern\.yaml)::", result.stdout))
@@ -134,3 +143,25 @@ stages:
     response:
       status_code: 418
 """
+
+
+def test_a_mock_whose_control_plane_wants_a_token_runs_the_control_plane_scenarios_with_the_token_from_the_env():
+    # docker/compose.yaml: one OSIGU_MOCK_ADMIN_TOKEN for the served mock and for the scenarios run against it.
+    chosen = ["test_preauthorization_async_sponsor.tavern.yaml", "test_otp_lockout.tavern.yaml"]
+    assert set(chosen) <= _marked("mock_only")
+    with ServedMock(Settings(frozen_clock=True, admin_token="compose-secret")) as mock:
+        outcomes = {}
+        for label, token in (("with", "compose-secret"), ("without", None)):
+            env = _sandbox_env(**({"OSIGU_MOCK_ADMIN_TOKEN": token} if token else {}))
+            result = subprocess.run(
+                [sys.executable, "-m", "mock_server.cli", "scenario", "run", "--target", mock.url]
+                + [str(LIBRARY / name) for name in chosen],
+                capture_output=True,
+                text=True,
+                timeout=300,
+                cwd=LIBRARY.parent.parent,
+                env=env,
+            )
+            outcomes[label] = (result.returncode, result.stdout.strip().splitlines()[-1])
+    assert outcomes["with"] == (0, "scenarios: 2 passed, 0 failed, 0 mock-only, 0 skipped")
+    assert outcomes["without"] == (0, "scenarios: 0 passed, 0 failed, 2 mock-only, 0 skipped")

@@ -16,7 +16,7 @@ from typing import Any
 import httpx2
 
 from mock_server.kit.session import PoliteSession, Throttle
-from mock_server.kit.target import DEMO_CLIENTS, Target
+from mock_server.kit.target import DEMO_CLIENTS, Target, admin_headers
 
 __all__ = ["ADMIN", "CLOCK", "PERSONAS", "WRITES", "Connection"]
 
@@ -63,7 +63,7 @@ class Connection:
             raw.close()
             raw = self._new_session("", "", polite=False)
         self._raw = raw
-        if self.is_mock and self._raw.send("GET", "/__admin/world").status_code == 200:
+        if self.is_mock and self._raw.send("GET", "/__admin/world", headers=admin_headers()).status_code == 200:
             self.capabilities |= {ADMIN, CLOCK, PERSONAS}
             if self._want_tenant:
                 self._own_tenant()
@@ -117,7 +117,11 @@ class Connection:
     def admin(self, method: str, path: str, **kwargs: Any) -> httpx2.Response:
         """A call to the mock's control plane, in the kit's tenant."""
         assert self._raw is not None, "open the connection first"
-        headers = {**(kwargs.pop("headers", None) or {}), **({TENANT_HEADER: self.tenant} if self.tenant else {})}
+        headers = {
+            **admin_headers(),
+            **(kwargs.pop("headers", None) or {}),
+            **({TENANT_HEADER: self.tenant} if self.tenant else {}),
+        }
         return self._raw.send(method, path, headers=headers, **kwargs)
 
     def public(self, method: str, path: str, **kwargs: Any) -> httpx2.Response:

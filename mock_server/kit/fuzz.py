@@ -27,7 +27,7 @@ from schemathesis.generation.stateful import run_state_machine_as_test
 
 from mock_server.core.contracts import bundled_openapi, schemathesis_file
 from mock_server.kit.connection import WRITES, Connection
-from mock_server.kit.target import Target
+from mock_server.kit.target import Target, admin_headers
 
 __all__ = ["fuzz_target"]
 
@@ -127,7 +127,7 @@ def _fuzz_shard(
             if operation.label == FAULTS:
                 # A fault rule the fuzzer added must not outlive its case: it would fail what is fuzzed next, on
                 # purpose. It went to the default tenant (no tenant header, or a generated name that names none).
-                cleanup = lambda: conn.public("DELETE", "/__admin/faults")  # noqa: E731
+                cleanup = lambda: conn.public("DELETE", "/__admin/faults", headers=admin_headers())  # noqa: E731
             failure = _fuzz_operation(operation, examples, cases, schema.config.seed, cleanup)
             if failure:
                 failures.append(f"{operation.label}: {failure}")
@@ -164,6 +164,8 @@ def _opened(
                     case.headers = {**(case.headers or {}), "Authorization": basic}
                 elif any("bearerAuth" in requirement for requirement in security):
                     case.headers = {**(case.headers or {}), "Authorization": f"Bearer {token.token()}"}
+                elif case.operation.path.startswith("/__admin"):
+                    case.headers = {**(case.headers or {}), **admin_headers()}
 
         yield conn, schema
 

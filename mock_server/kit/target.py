@@ -27,6 +27,7 @@ import yaml
 from mock_server.core.resources import contracts_dir
 
 __all__ = [
+    "ADMIN_TOKEN_ENV",
     "DEMO_CLIENTS",
     "PRODUCTION_HOSTS",
     "ROLES",
@@ -34,6 +35,7 @@ __all__ = [
     "Beneficiary",
     "Target",
     "TargetRefused",
+    "admin_headers",
     "guide_beneficiary",
     "select_target",
 ]
@@ -51,6 +53,18 @@ DEMO_CLIENTS = {
     "doctors-office-es": ("consultorio-madrid", "demo-doctors-office-es"),
     "pharmacy-do": ("farmacia-santo-domingo", "demo-pharmacy-do"),
 }
+
+
+# The variable the server reads for its control plane's token (`osigu-mock serve --admin-token`); the clients of
+# the control plane (the kit, the pytest plugin, the scenarios) send it when it is set, so one variable serves both
+# sides of a compose file.
+ADMIN_TOKEN_ENV = "OSIGU_MOCK_ADMIN_TOKEN"
+
+
+def admin_headers(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``Authorization: Bearer <admin token>`` for a call to ``/__admin`` when one is set, else nothing."""
+    token = (os.environ if env is None else env).get(ADMIN_TOKEN_ENV, "").strip()
+    return {"Authorization": f"Bearer {token}"} if token else {}
 
 
 class TargetRefused(ValueError):

@@ -85,22 +85,39 @@ def test_a_fixed_latency_delays_the_answer_by_at_least_its_length(http):
     assert answer.headers["osigu-mock-fault"].endswith("latency 60ms")
 
 
-def test_uniform_and_lognormal_delays_follow_the_seed(http):
+def test_uniform_and_lognormal_delays_follow_the_seed_and_are_slept(http):
     auth = bearer(http)
-    add(http, kind="latency", path=CLAIMS, seed=3, latency={"distribution": "uniform", "min_ms": 1, "max_ms": 30})
+    add(http, kind="latency", path=CLAIMS, seed=3, latency={"distribution": "uniform", "min_ms": 40, "max_ms": 80})
     draws = random.Random(3)
     expected = []
     for _ in range(3):
         draws.random()  # whether it fires (rate 1: always)
-        expected.append(f"latency {draws.uniform(1, 30):.0f}ms")
-    seen = [http.get(CLAIMS, headers=auth).headers["osigu-mock-fault"].split(" ", 1)[1] for _ in range(3)]
-    assert seen == expected
+        expected.append(draws.uniform(40, 80))
+    for expected_ms in expected:
+        started = time.perf_counter()
+        answer = http.get(CLAIMS, headers=auth)
+        assert time.perf_counter() - started >= round(expected_ms) / 1000 - 0.001
+        assert answer.headers["osigu-mock-fault"].endswith(f"latency {expected_ms:.0f}ms")
     http.delete("/__admin/faults")
-    add(http, kind="latency", path=CLAIMS, seed=5, latency={"distribution": "lognormal", "median_ms": 10, "sigma": 0.5})
+    add(http, kind="latency", path=CLAIMS, seed=5, latency={"distribution": "lognormal", "median_ms": 50, "sigma": 0.5})
     draws = random.Random(5)
     draws.random()
-    expected_ms = 10 * math.exp(0.5 * draws.gauss(0, 1))
-    assert http.get(CLAIMS, headers=auth).headers["osigu-mock-fault"].endswith(f"latency {expected_ms:.0f}ms")
+    expected_ms = 50 * math.exp(0.5 * draws.gauss(0, 1))
+    started = time.perf_counter()
+    answer = http.get(CLAIMS, headers=auth)
+    assert time.perf_counter() - started >= round(expected_ms) / 1000 - 0.001
+    assert answer.headers["osigu-mock-fault"].endswith(f"latency {expected_ms:.0f}ms")
+
+
+def test_a_latency_rule_still_delays_an_answer_another_rule_replaces_with_an_error(http):
+    auth = bearer(http)
+    add(http, kind="latency", path=CLAIMS, latency={"distribution": "fixed", "ms": 60})
+    add(http, kind="error", path=CLAIMS, status=502)
+    started = time.perf_counter()
+    answer = http.get(CLAIMS, headers=auth)
+    assert answer.status_code == 502 and time.perf_counter() - started >= 0.06
+    fired = answer.headers["osigu-mock-fault"]
+    assert [part.split(" ", 1)[1] for part in fired.split(", ")] == ["latency 60ms", "error"]
 
 
 def test_patterns_match_one_segment_with_a_star_any_with_two_and_the_method_when_given(http):

@@ -162,6 +162,24 @@ FETCH = {
 }
 
 
+# What the fetched resource must say after the event (the contract's status enums): an event names the object in
+# the state the event announces, not merely an object that exists.
+STATE_AFTER = {
+    ("authorization.created", "authorization_id"): {"READY"},
+    ("authorization.rejected", "authorization_request_id"): {"REJECTED"},
+    ("authorization.voided", "authorization_id"): {"VOIDED"},
+    ("dispensing.started", "dispensation_id"): {"STARTED"},
+    ("dispensing.completed", "dispensation_id"): {"COMPLETED"},
+    ("dispensing.cancelled", "dispensation_id"): {"CANCELLED"},
+    ("settlement.paid", "settlement_id"): {"ACCEPTED"},
+    ("settlement.paid", "claim_ids"): {"PAID"},
+    ("settlement.rejected", "settlement_id"): {"REJECTED"},
+    ("settlement.rejected", "claim_ids"): {"COMPLETED"},
+    ("settlement.partially_accepted", "settlement_id"): {"PARTIALLY_ACCEPTED"},
+    ("settlement.partially_accepted", "rejected_claim_ids"): {"COMPLETED"},
+}
+
+
 def named_ids(data) -> list[tuple[str, int]]:
     """(key, id) for every id in a payload that FETCH knows how to read, nested ones too."""
     found = []
@@ -187,7 +205,7 @@ def test_a_triggered_event_names_only_what_its_provider_can_fetch(client, receiv
     for item in receiver.wait_for(len(deliveries(client))):
         envelope = orjson.loads(item.body)
         received[envelope["event_id"]] = envelope
-    fetched = set()
+    fetched, checked = set(), set()
     for event_id, event_type in triggered.items():
         envelope = received[event_id]
         assert envelope["event_type"] == event_type and envelope["provider"]["provider_slug"] == provider
@@ -197,7 +215,11 @@ def test_a_triggered_event_names_only_what_its_provider_can_fetch(client, receiv
             answer = client.get(FETCH[key].format(value), headers=own)
             assert answer.status_code == 200, (event_type, key, value, answer.text)
             fetched.add(key)
+            if (event_type, key) in STATE_AFTER:
+                assert answer.json()["status"] in STATE_AFTER[event_type, key], (event_type, key, answer.json())
+                checked.add((event_type, key))
     assert fetched == set(FETCH)  # every kind of id is named by some event type, and fetched
+    assert checked == set(STATE_AFTER)  # and every state named above was checked
 
 
 def test_triggered_data_is_passed_through(client, auth, receiver):

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from mock_server.kit.target import Beneficiary, TargetRefused, select_target
+from mock_server.kit.connection import ADMIN, Connection
+from mock_server.kit.target import Beneficiary, TargetRefused, admin_headers, select_target
+from mock_server.settings import Settings
+from tests.support.served import ServedMock
 
 CREDENTIALS = {"OSIGU_CLIENT_ID": "acme", "OSIGU_CLIENT_SECRET": "s3cret"}
 
@@ -70,3 +73,20 @@ def test_a_url_target_gets_no_writes_until_allowed_and_takes_credentials_from_th
     assert target.base_url == "http://127.0.0.1:9" and not target.allow_writes
     assert target.credentials["pharmacy"] == ("acme", "s3cret")
     assert select_target("http://127.0.0.1:9", allow_writes=True, env={}).allow_writes
+
+
+def test_the_admin_token_of_the_environment_is_the_control_planes_bearer():
+    assert admin_headers({"OSIGU_MOCK_ADMIN_TOKEN": "s3cret"}) == {"Authorization": "Bearer s3cret"}
+    assert admin_headers({"OSIGU_MOCK_ADMIN_TOKEN": " "}) == {}
+    assert admin_headers({}) == {}
+
+
+def test_the_kit_uses_a_token_protected_control_plane_with_the_token_of_the_environment(monkeypatch):
+    with ServedMock(Settings(frozen_clock=True, admin_token="compose-secret")) as mock:
+        monkeypatch.delenv("OSIGU_MOCK_ADMIN_TOKEN", raising=False)
+        with Connection(select_target(mock.url, env={}), own_tenant=True) as without:
+            assert not without.has(ADMIN) and without.tenant is None
+        monkeypatch.setenv("OSIGU_MOCK_ADMIN_TOKEN", "compose-secret")
+        with Connection(select_target(mock.url, env={}), own_tenant=True) as conn:
+            assert conn.has(ADMIN) and conn.tenant
+            assert conn.admin("GET", "/__admin/clock").status_code == 200

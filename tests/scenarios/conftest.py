@@ -9,15 +9,16 @@ for a control plane even where one answers.
 A scenario reads what it needs with Tavern's formatting: ``{mock.url}``, ``{mock.tenant}`` (the
 ``X-Osigu-Mock-Tenant`` of its control-plane calls), a bearer header per demo role: ``{mock.clinic}``,
 ``{mock.pharmacy}``, ``{mock.doctors_office}``, ``{mock.doctors_office_es}``, ``{mock.pharmacy_do}``, and each
-role's Basic header (``{mock.clinic_basic}``...) to ask for a new token; ``{mock.provider}`` /
-``{mock.provider_basic}`` (the clinic on the mock, the sandbox client there) and the test beneficiary
-``{mock.sponsor}``, ``{mock.document_type}``, ``{mock.document_number}`` (the guides' MARIA GONZALEZ on the mock,
-``OSIGU_TEST_*`` on the sandbox when set); with a control plane, ``{mock.now}`` and ``{mock.month}`` (YYYY-MM)
-are the tenant clock's when the scenario starts.
+role's Basic header (``{mock.clinic_basic}``...) to ask for a new token; ``{mock.provider}``,
+``{mock.provider_basic}`` and ``{mock.provider_client_id}`` (the clinic on the mock, the sandbox client there) and
+the test beneficiary ``{mock.sponsor}``, ``{mock.document_type}``, ``{mock.document_number}`` (the guides'
+MARIA GONZALEZ on the mock, ``OSIGU_TEST_*`` on the sandbox when set); with a control plane, ``{mock.now}`` and
+``{mock.month}`` (YYYY-MM) are the tenant clock's when the scenario starts.
 
 Two marks say what a scenario needs beyond the API: ``mock_only`` (it drives the control plane) and ``personas``
 (it uses the mock's seeded world: its persona beneficiaries, products and demo providers). Where the target lacks
-what is marked, the scenario is skipped as mock-only, never passed.
+what is marked, the scenario is skipped as mock-only, never passed. Where the mock's control plane wants a token
+(``osigu-mock serve --admin-token``), ``OSIGU_MOCK_ADMIN_TOKEN`` gives it: every ``/__admin`` call carries it.
 """
 
 from __future__ import annotations
@@ -28,10 +29,16 @@ import os
 import httpx2
 import pytest
 
-from mock_server.kit.target import Target, guide_beneficiary, select_target
+from mock_server.kit.target import Target, admin_headers, guide_beneficiary, select_target
 from mock_server.pytest_plugin import ROLES as DEMO_CLIENTS
 
 ROLES = ("clinic", "pharmacy", "doctors-office", "doctors-office-es", "pharmacy-do")
+
+
+def pytest_tavern_beta_before_every_request(request_args: dict) -> None:
+    """A control-plane call carries the admin token, when one is set (Tavern's hook, before each request)."""
+    if "/__admin" in str(request_args.get("url", "")):
+        request_args["headers"] = {**admin_headers(), **(request_args.get("headers") or {})}
 
 
 @pytest.fixture(scope="session")
@@ -43,7 +50,7 @@ def _sandbox() -> Target | None:
 @pytest.fixture(scope="session")
 def _has_control_plane(request) -> bool:
     url = request.getfixturevalue("_osigu_mock_url")
-    return httpx2.get(f"{url}/__admin/world", timeout=30).status_code == 200
+    return httpx2.get(f"{url}/__admin/world", headers=admin_headers(), timeout=30).status_code == 200
 
 
 @pytest.fixture
@@ -95,7 +102,9 @@ def _on_sandbox(target: Target) -> dict[str, str]:
 
 
 def _provider(headers: dict[str, str]) -> dict[str, str]:
-    return {"provider": headers["clinic"], "provider_basic": headers["clinic_basic"]}
+    """The provider the portable scenarios act as (the clinic), and its client id, to try a wrong secret with."""
+    client_id = base64.b64decode(headers["clinic_basic"].split(" ", 1)[1]).decode().split(":", 1)[0]
+    return {"provider": headers["clinic"], "provider_basic": headers["clinic_basic"], "provider_client_id": client_id}
 
 
 def _beneficiary(found) -> dict[str, str]:
