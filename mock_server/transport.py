@@ -8,8 +8,7 @@ connection or a timeout is an attempt result like any other.
 from __future__ import annotations
 
 import time
-
-import httpx2
+from typing import Any
 
 from mock_server.domain.webhooks import EXCERPT_CHARS, AttemptResult
 
@@ -17,11 +16,17 @@ __all__ = ["HttpTransport"]
 
 
 class HttpTransport:
+    """httpx2 is imported on the first delivery, not at launch (README "Performance and limits")."""
+
     def __init__(self) -> None:
-        # trust_env=False: no proxy from the environment; receivers are reached directly.
-        self._client = httpx2.AsyncClient(follow_redirects=False, trust_env=False)
+        self._client: Any = None
 
     async def __call__(self, url: str, headers: dict[str, str], body: bytes, timeout: float) -> AttemptResult:
+        import httpx2
+
+        if self._client is None:
+            # trust_env=False: no proxy from the environment; receivers are reached directly.
+            self._client = httpx2.AsyncClient(follow_redirects=False, trust_env=False)
         started = time.perf_counter()
         try:
             response = await self._client.post(url, content=body, headers=headers, timeout=timeout)
@@ -33,7 +38,8 @@ class HttpTransport:
         return AttemptResult(response.status_code, _ms(started), excerpt, None)
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        if self._client is not None:
+            await self._client.aclose()
 
 
 def _ms(started: float) -> float:

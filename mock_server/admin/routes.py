@@ -31,7 +31,6 @@ from mock_server.core.clock import ClockRangeError, format_instant, parse_instan
 from mock_server.core.errors import ApiError, FieldError
 from mock_server.core.faults import FaultRule
 from mock_server.core.store import DEFAULT_TENANT
-from mock_server.domain import explain as explaining
 from mock_server.domain.authorizations import Authorizations
 from mock_server.domain.outbox import Outbox, OutboxKind
 from mock_server.domain.settlements import Settlements
@@ -162,6 +161,8 @@ async def put_snapshot(request: Request, tenant_id: str) -> Response:
 
 
 async def explain(request: Request, tenant_id: str) -> Response:
+    from mock_server.domain import explain as explaining  # on first use: not needed to launch
+
     ledger = sandbox_of(request).ledger(tenant_id)
     beneficiary_id = query_int(request, "beneficiary_id", minimum=0)
     code = query(request).get("code")

@@ -21,13 +21,13 @@ import hmac
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
-
-import jwt
-from cryptography.hazmat.primitives.asymmetric import rsa
+from typing import TYPE_CHECKING, Any
 
 from mock_server.core.errors import ApiError, FieldError
 from mock_server.core.ratelimit import SlidingWindow
+
+if TYPE_CHECKING:  # pyjwt and cryptography are imported on the first token, not at launch
+    from cryptography.hazmat.primitives.asymmetric import rsa
 from mock_server.domain.ledger import Area, TimerHandler
 
 __all__ = ["ALL_SCOPES", "GRANT_TYPE", "Client", "Principal", "Token", "Tokens", "sign_jwt", "signed_claims"]
@@ -167,11 +167,15 @@ def signing_key() -> rsa.RSAPrivateKey:
     global _private_key
     with _key_lock:
         if _private_key is None:
+            from cryptography.hazmat.primitives.asymmetric import rsa
+
             _private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         return _private_key
 
 
 def sign_jwt(claims: dict[str, Any]) -> str:
+    import jwt
+
     return jwt.encode(claims, signing_key(), algorithm="RS256", headers={"kid": KEY_ID})
 
 
@@ -181,6 +185,8 @@ def signed_claims(access_token: str) -> dict[str, Any] | None:
     A tenant forgets a token when it expires (so memory stays bounded), yet a client that presents it
     later must still hear that it expired rather than that it was forged: the signature tells.
     """
+    import jwt
+
     try:
         return jwt.decode(
             access_token,

@@ -125,6 +125,24 @@ def test_an_outpatient_claim_monitor_moves_on_the_mock_clock(client, clinic):
     assert claim["status"] == "READY" and claim["authorization_id"] is None  # sponsor-sandbox takes it without one
 
 
+def test_an_outpatient_claim_reads_back_the_doctor_diagnoses_and_lines_it_was_filed_with(client, clinic):
+    body = outpatient_body(doctor_specialty_name="Medicina general")
+    monitor = file_outpatient(client, clinic, body)
+    advance(client, 10)
+    claim_id = monitor_of(client, clinic, monitor)["outpatient_care_claim_resource"]["claim_id"]
+    claim = client.get(f"{OUTPATIENT}/{claim_id}", headers=clinic).json()
+    doctor = {k: claim[k] for k in body if k.startswith("doctor_")}
+    assert doctor == {k: v for k, v in body.items() if k.startswith("doctor_")}
+    assert [(d["coding_system"], d["code"]) for d in claim["diagnoses"]] == [("ICD-10", "R51")]
+    lines = [(i["product_code"], i["product_type"], i["quantity"], i["price"]) for i in claim["line_items"]]
+    assert lines == [("LAB-HEMO", "LABORATORY", 2, LAB_HEMO_COP)]
+    assert (claim["beneficiary_id"], claim["sponsor_slug"], claim["amount"]) == (
+        MARIA,
+        "sponsor-sandbox",
+        2 * LAB_HEMO_COP,
+    )
+
+
 def test_an_outpatient_claim_is_completed_with_its_invoice_and_voided(client, clinic):
     monitor = file_outpatient(client, clinic, outpatient_body())
     advance(client, 10)
@@ -161,6 +179,7 @@ def test_an_outpatient_claim_against_an_authorization_takes_its_units_and_a_void
 @pytest.mark.parametrize(
     ("body", "code", "paths"),
     [
+        (outpatient_body(sponsor="no-such-sponsor"), "MOCK-404-sponsor-not-found", ["sponsor_slug"]),
         (outpatient_body(APPROVED_DO), "MOCK-404-beneficiary-not-found", ["beneficiary_id"]),
         (outpatient_body(INACTIVE), "MOCK-422-coverage-inactive", ["beneficiary_id"]),
         (outpatient_body(APPROVED_DO, "sponsor-sandbox-do"), "MOCK-422-authorization-required", ["authorization_id"]),
@@ -176,7 +195,14 @@ def test_an_outpatient_claim_against_an_authorization_takes_its_units_and_a_void
             ["line_items[0].product_type"],
         ),
     ],
-    ids=["other-sponsors-beneficiary", "inactive-coverage", "no-authorization", "unknown-authorization", "wrong-type"],
+    ids=[
+        "unknown-sponsor",
+        "other-sponsors-beneficiary",
+        "inactive-coverage",
+        "no-authorization",
+        "unknown-authorization",
+        "wrong-type",
+    ],
 )
 def test_an_outpatient_claim_with_invalid_business_data_ends_in_error(client, clinic, body, code, paths):
     body = {k: v for k, v in body.items() if v is not None}

@@ -11,7 +11,7 @@ from mock_server.domain.prescriptions.issuing import VALIDITY_DAYS
 from mock_server.domain.tokens import Principal
 from mock_server.sandbox import Sandbox
 from mock_server.settings import Settings
-from tests.support.prescribing import v1_body, v2_body
+from tests.support.prescribing import consent, signed, v1_body, v2_body, v11_body
 
 OFFICE = Principal("doctors-office-example", "demo-doctors-office", frozenset({"ehr:read", "ehr:write"}), "default")
 MADRID = Principal("consultorio-madrid", "demo-doctors-office-es", frozenset({"ehr:read", "ehr:write"}), "default")
@@ -163,3 +163,55 @@ def test_a_v2_prescription_gets_a_signed_document_and_registration(ledger, rx):
 
 def test_an_unknown_code_is_404_code_not_found(ledger, rx):
     assert code_of(lambda: ledger.area(Codes).lookup("000000000000")) == "MOCK-404-code-not-found"
+
+
+def problems_of(call) -> list[tuple[str, bool]]:
+    """The error's field paths, each with whether it says something (a path without a message helps nobody)."""
+    with pytest.raises(ApiError) as caught:
+        call()
+    assert caught.value.code == "MOCK-422-validation-failed"
+    return [(problem.path, bool(problem.message)) for problem in caught.value.errors]
+
+
+def test_v1_1_without_a_consent_block_names_consent(rx):
+    body = v1_body()
+    assert problems_of(lambda: rx.issue(OFFICE, "v1.1", body)) == [("consent", True)]
+
+
+def test_v1_1_names_each_broken_rule_of_the_consent(rx, ledger):
+    future = "2099-01-01T00:00:00Z"  # later than the frozen clock's now
+    body = v1_body(consent=consent(accepted=False, method="CARRIER_PIGEON", accepted_at=future))
+    assert problems_of(lambda: rx.issue(OFFICE, "v1.1", body)) == [
+        ("consent.accepted", True),
+        ("consent.method", True),
+        ("consent.accepted_at", True),
+    ]
+    body = v1_body(consent=consent(accepted_at="yesterday"))
+    assert problems_of(lambda: rx.issue(OFFICE, "v1.1", body)) == [("consent.accepted_at", True)]
+    assert rx.issue(OFFICE, "v1.1", v11_body()).version == "v1.1"  # the same body with a valid consent
+
+
+def test_v2_names_the_doctor_country_the_colegiado_and_a_missing_signature(rx):
+    body = v2_body(colegiado="MP-12345", country="CO")
+    del body["signature"]
+    assert problems_of(lambda: rx.issue(MADRID, "v2", body)) == [
+        ("doctor.country_code", True),
+        ("doctor.medical_license_number", True),
+        ("signature", True),
+    ]
+
+
+def test_v2_names_a_wrong_algorithm_and_a_hash_of_other_content(rx):
+    body = v2_body()
+    body["signature"]["algorithm"] = "MD5"
+    body["signature"]["hash"] = signed({**body, "patient_id": 1})["signature"]["hash"]
+    assert problems_of(lambda: rx.issue(MADRID, "v2", body)) == [
+        ("signature.algorithm", True),
+        ("signature.hash", True),
+    ]
+    assert rx.issue(MADRID, "v2", v2_body()).version == "v2"  # and signed over its own content, it is issued
+
+
+def test_v2_refuses_a_patient_without_a_dni_or_nie(rx):
+    body = v2_body(patient_id=3000001)  # MARIA GONZALEZ: a Colombian CC
+    assert problems_of(lambda: rx.issue(MADRID, "v2", body)) == [("patient_id", True)]

@@ -133,7 +133,7 @@ _FORCED_BEHAVIOUR = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Forced:
     """An outcome forced on an evaluation: by ``/__admin/.../next-outcome`` or by a sponsor's decision."""
 
@@ -175,7 +175,7 @@ VOIDABLE = (_A.READY, _A.PENDING_REVIEW)
 CLAIMED = (_A.PARTIALLY_CLAIMED, _A.CLAIMED, _A.PAID)
 
 
-@dataclass
+@dataclass(slots=True)
 class RequestLine:
     line_id: int
     product_id: int
@@ -190,7 +190,7 @@ class RequestLine:
     authorization_id: int | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class DiagnosisLine:
     id: int
     coding_system: str
@@ -200,7 +200,7 @@ class DiagnosisLine:
     reason: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class RequestDetails:
     """The optional fields of a request that some sponsors require (their configuration says which)."""
 
@@ -213,7 +213,7 @@ class RequestDetails:
     provider_notification_email: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Document:
     id: int
     document_type: DocumentType
@@ -224,7 +224,7 @@ class Document:
     created_at: float
 
 
-@dataclass
+@dataclass(slots=True)
 class AuthorizationRequest:
     id: int
     provider_slug: str
@@ -245,7 +245,7 @@ class AuthorizationRequest:
     rejection_reason: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class AuthorizationLine:
     id: int
     product_id: int
@@ -261,7 +261,7 @@ class AuthorizationLine:
     treatment_duration_days: int | None
 
 
-@dataclass
+@dataclass(slots=True)
 class Authorization:
     id: int
     code: str

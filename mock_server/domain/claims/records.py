@@ -85,7 +85,7 @@ MONITOR_STATES = StateMachine(
 )
 
 
-@dataclass
+@dataclass(slots=True)
 class ClaimLine:
     id: int
     product_code: str
@@ -98,7 +98,7 @@ class ClaimLine:
     substitute_product_code: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Invoice:
     """The invoice a dispensation or a claim is completed with (CompleteDispensationRequest's fields)."""
 
@@ -122,7 +122,7 @@ class Invoice:
         )
 
 
-@dataclass
+@dataclass(slots=True)
 class Claim:
     id: int
     claim_type: ClaimType
@@ -163,7 +163,7 @@ class Claim:
         return round(self.claimed_amount - self.copayment_amount - self.coinsurance_amount - self.deductible_amount, 2)
 
 
-@dataclass
+@dataclass(slots=True)
 class Monitor:
     """An outpatient-care claim being processed: the request as filed, then its claim or its error."""
 

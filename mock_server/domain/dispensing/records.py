@@ -48,7 +48,7 @@ _D = DispensationStatus
 DISPENSATION_STATES = StateMachine("dispensation", DispensationStatus, {_D.STARTED: {_D.COMPLETED, _D.CANCELLED}})
 
 
-@dataclass
+@dataclass(slots=True)
 class DispensationLine:
     """One line taken: ``line_id`` is the authorization line's or prescription item's id; ``price`` is the
     list price of what is handed over (the substitute when there is one), ``taxes`` the line's total tax."""
@@ -71,7 +71,7 @@ class DispensationLine:
         return self.price * self.quantity + self.taxes
 
 
-@dataclass
+@dataclass(slots=True)
 class Dispensation:
     dispensation_id: int
     provider_slug: str

@@ -100,7 +100,7 @@ ITEM_STATES = StateMachine(
 )
 
 
-@dataclass
+@dataclass(slots=True)
 class PrescriptionItem:
     id: int
     product_id: int
@@ -116,7 +116,7 @@ class PrescriptionItem:
     status_before_lock: ItemStatus | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Consent:
     """The patient's consent to process their data (v1.1 on; inferred names)."""
 
@@ -125,7 +125,7 @@ class Consent:
     method: ConsentMethod
 
 
-@dataclass
+@dataclass(slots=True)
 class RepositoryRegistration:
     """Where Spain's national repository filed a v2 prescription."""
 
@@ -135,7 +135,7 @@ class RepositoryRegistration:
     signed_at: str | None
 
 
-@dataclass
+@dataclass(slots=True)
 class DispensationLog:
     item_id: int
     dispensation_id: int
@@ -145,7 +145,7 @@ class DispensationLog:
     at: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Prescription:
     id: int
     code: str
@@ -166,7 +166,7 @@ class Prescription:
     dispensation_logs: list[DispensationLog] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class PrescriptionDiagnosis:
     id: int
     code: str

@@ -59,7 +59,7 @@ SETTLEMENT_STATES = StateMachine(
 )
 
 
-@dataclass
+@dataclass(slots=True)
 class BatchInvoice:
     """What completing a batch sends the sponsor (CompleteSettlementBatch's fields; inferred names)."""
 
@@ -70,7 +70,7 @@ class BatchInvoice:
     credit_note_amount: float | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Settlement:
     id: int
     provider_slug: str
