@@ -482,3 +482,14 @@ def test_a_v2_body_with_an_integer_beyond_i_json_range_is_422_not_500(client, es
     response = client.post(PRESCRIPTIONS["v2"], json=body, headers=es)
     # 2**63 - 1 is no patient either: patient_id is named beside signature.hash
     assert error_of(response) == (422, "MOCK-422-validation-failed", ["patient_id", "signature.hash"])
+
+
+def test_a_prescription_reads_back_the_doctor_and_medications_it_was_issued_with(client, co):
+    body = v1_body(products=("MED-042", "MED-SBX-001"))
+    body["doctor"] = {**body["doctor"], "specialty_name": "Medicina interna"}
+    created = issue(client, co, "v1", body)
+    read = client.get(f"{PRESCRIPTIONS['v1']}/{created['id']}", headers=co).json()
+    assert read["doctor"] == body["doctor"]
+    sent = [(m["product_code"], m["quantity"], m["posology"]) for m in body["medications"]]
+    assert [(p["product_code"], p["quantity"], p["posology"]) for p in read["products"]] == sent
+    assert len({p["id"] for p in read["products"]}) == 2  # each item its own id

@@ -4,6 +4,7 @@ that applies to it (its own, else its schema's, else its operation's), and what 
 
 from __future__ import annotations
 
+import orjson
 import pytest
 
 from mock_server.kit.drift import Drift
@@ -314,3 +315,17 @@ def test_the_values_of_a_map_are_checked_against_its_additional_properties(drift
 def test_the_mocks_own_control_plane_is_held_to_its_contract_as_a_confirmed_fact(drift):
     drift.observe("GET", "/__admin/thing", 200, {"n": "one"})
     assert classes(drift)[("200", "field", "n")] == "confirmed-violated"
+
+
+def test_the_suites_client_refuses_an_answer_with_a_field_the_contract_does_not_name():
+    from tests.support.clients import unnamed_fields
+
+    page = {"content": [], "page": {"size": 20, "total_elements": 0, "total_pages": 0, "number": 0}, "links": []}
+    named = orjson.dumps(page)
+    renamed = orjson.dumps({**page, "CONTENT": []})
+    assert unnamed_fields("GET", "/arc/v1/claims", 200, "application/json", named) == []
+    assert unnamed_fields("GET", "/arc/v1/claims", 200, "application/json", renamed) == [
+        "GET /arc/v1/claims 200: CONTENT is not named by the contract"
+    ]
+    # the same unnamed field in a later answer is refused again
+    assert len(unnamed_fields("GET", "/arc/v1/claims", 200, "application/json", renamed)) == 1

@@ -1,4 +1,5 @@
-"""A TestClient that checks every response it receives against the contract."""
+"""A TestClient that checks every response it receives against the contract: its status and schema, and that it
+names no field the contract does not (the same field names as OSIGU's, contracts/README.md)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from starlette.testclient import TestClient
 
 from mock_server.kit import ResponseChecker
+from mock_server.kit.drift import Drift
 
 DEMO_SECRETS = {
     "demo-clinic": "demo-clinic-secret",
@@ -24,6 +26,22 @@ def checker() -> ResponseChecker:
     return ResponseChecker()
 
 
+@cache
+def drift() -> Drift:
+    return Drift()
+
+
+def unnamed_fields(method: str, path: str, status: int, content_type: str, body: bytes) -> list[str]:
+    """The fields of a JSON answer that its contract does not name (the drift walk's ``new-field`` facts)."""
+    if not content_type.startswith("application/json") or not body:
+        return []
+    walker = drift()
+    before = {key: entry.seen for key, entry in walker.entries.items() if entry.aspect == "new-field"}
+    walker.observe(method, path, status, body)
+    found = [e for k, e in walker.entries.items() if e.aspect == "new-field" and e.seen > before.get(k, 0)]
+    return [f"{method} {path} {status}: {e.field} is not named by the contract" for e in found]
+
+
 class ContractViolation(AssertionError):
     pass
 
@@ -34,6 +52,13 @@ class CheckedClient(TestClient):
     def request(self, method: str, url: Any, *args: Any, **kwargs: Any):  # type: ignore[override]
         response = super().request(method, url, *args, **kwargs)
         problems = checker().check(
+            method,
+            response.request.url.path,
+            response.status_code,
+            response.headers.get("content-type", ""),
+            response.content,
+        )
+        problems += unnamed_fields(
             method,
             response.request.url.path,
             response.status_code,
