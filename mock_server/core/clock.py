@@ -24,6 +24,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 __all__ = [
@@ -72,7 +73,13 @@ def month_bounds(period: str) -> tuple[float, float]:
 
 def format_instant(ts: float) -> str:
     """ISO-8601 UTC with milliseconds and a ``Z``, the way OSIGU writes dates."""
-    dt = datetime.fromtimestamp(round(ts, 3), tz=UTC)
+    return _format_millisecond(round(ts, 3))
+
+
+@lru_cache(maxsize=1024)
+def _format_millisecond(ts: float) -> str:
+    # One request writes the same instant many times (created_at, updated_at, its events' created_at...): cached.
+    dt = datetime.fromtimestamp(ts, tz=UTC)
     return (
         f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}T{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}."
         f"{dt.microsecond // 1000:03d}Z"
