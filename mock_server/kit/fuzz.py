@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.generation.stateful import run_state_machine_as_test
 
 from mock_server.core.contracts import bundled_openapi, schemathesis_file
-from mock_server.kit.connection import WRITES, Connection
+from mock_server.kit.connection import ADMIN, WRITES, Connection
 from mock_server.kit.target import Target, admin_headers
 
 __all__ = ["fuzz_target"]
@@ -84,7 +84,7 @@ def fuzz_target(
             # The stateful scenarios follow the API's links; the control plane stays out of them, since a reset or
             # a snapshot between two linked steps would rightly lose the resource the first one made.
             if conn.has(WRITES):
-                links = _stateful(schema.exclude(tag=["admin", "meta"]))
+                links = _stateful(schema.exclude(tag=["admin", "meta"]), _resetter(conn))
     figures = sorted(cases.values())
     summary = (
         f"{sum(figures)} cases over {len(figures)} operations ({examples} asked of each; "
@@ -224,11 +224,30 @@ def _seeded(test: Callable[[], None], seed: int) -> Callable[[], None]:
     return hypothesis_seed(seed)(test)
 
 
-def _stateful(schema: Any) -> tuple[int, int, list[str]]:
-    """Scenarios over the whole contract's links; (scenarios, link steps followed, failures)."""
+def _resetter(conn: Connection) -> Callable[[], None] | None:
+    """On a mock with a control plane: reset the run's tenant and fetch a new token (a reset forgets tokens)."""
+    if not conn.has(ADMIN):
+        return None
+
+    def reset() -> None:
+        conn.admin("POST", "/__admin/reset")
+        conn.session("clinic").forget_token()
+
+    return reset
+
+
+def _stateful(schema: Any, reset: Callable[[], None] | None = None) -> tuple[int, int, list[str]]:
+    """Scenarios over the whole contract's links; (scenarios, link steps followed, failures). With ``reset``, each
+    scenario starts from the freshly seeded tenant: the same choices then meet the same answers, which Hypothesis
+    needs (it replays choices; a tenant worn by earlier scenarios, a benefit limit used up, answers otherwise and
+    Hypothesis reports its own data generation as flaky)."""
     followed = Counter()
 
     class Machine(schema.as_state_machine()):  # type: ignore[misc]
+        def setup(self) -> None:
+            if reset is not None:
+                reset()
+
         def step(self, input: Any) -> Any:
             output = super().step(input)
             if input.transition is not None and not input.transition.is_inferred and input.is_applied:

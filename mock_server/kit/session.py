@@ -117,6 +117,10 @@ class PoliteSession:
         assert self._token is not None
         return self._token
 
+    def forget_token(self) -> None:
+        """Drop the token (the mock's tenant was reset, which forgets its tokens): the next call fetches one."""
+        self._token = None
+
     def _fetch_token(self) -> None:
         self.token_requests += 1
         answer = self._send("POST", TOKEN_PATH, auth=self._credentials, data={"grant_type": "client_credentials"})

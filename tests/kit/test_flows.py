@@ -126,3 +126,29 @@ def test_a_step_needing_a_test_beneficiary_nobody_gave_is_skipped_with_the_varia
     checks = run_flows(conn, (Flow("f", (step("a", ran, (BENEFICIARY,)), step("b", ran))),))
     assert [c.status for c in checks] == ["skipped", "skipped"] and ran == []
     assert "OSIGU_TEST_SPONSOR_SLUG" in checks[0].detail
+
+
+def test_the_stateful_fuzzer_starts_each_scenario_on_a_freshly_reset_tenant_with_a_new_token():
+    from mock_server.inprocess import inprocess_client
+    from mock_server.kit.fuzz import _resetter
+
+    with inprocess_client() as client:
+        conn = Connection(select_target("inprocess"), client=client).open()
+        clinic = conn.session("clinic")
+        body = {
+            "beneficiary_id": 1000001,
+            "sponsor_slug": "sponsor-sandbox",
+            "diagnosis_code": "R51",
+            "products": [{"product_code": "MED-042", "product_type": "DRUG", "quantity": 1}],
+        }
+        made = clinic.request("POST", "/arc/v1/authorization-requests", json=body).json()["id"]
+        old_token = clinic.token()
+        reset = _resetter(conn)
+        assert reset is not None
+        reset()
+        assert clinic.request("GET", f"/arc/v1/authorization-requests/{made}").status_code == 404
+        assert clinic.token() != old_token
+        # the same request after the reset meets the same seeded world, so it gets the same id again
+        assert clinic.request("POST", "/arc/v1/authorization-requests", json=body).json()["id"] == made
+    without = opened(select_target("http://127.0.0.1:9", env={}), FakeTarget(mock=True, admin=False))
+    assert _resetter(without) is None
