@@ -80,6 +80,9 @@ def test_the_image_carries_the_kit_and_the_scenario_library_the_compose_example_
     assert installs and installs[0].split()[2] == '".[kit]"'
     copied = {shlex.split(copy)[0] for copy in instructions("COPY")}
     assert {"tests/scenarios", "schemathesis.toml"} <= copied
+    # copied before the install, which packages them into the wheel (pyproject's force-include)
+    install_at = DOCKERFILE.index("RUN pip install")
+    assert all(DOCKERFILE.index(f"COPY {source}") < install_at for source in ("tests/scenarios", "schemathesis.toml"))
 
 
 def test_the_compose_example_runs_the_kit_and_the_scenarios_against_the_healthy_mock_with_its_admin_token():
@@ -87,6 +90,7 @@ def test_the_compose_example_runs_the_kit_and_the_scenarios_against_the_healthy_
     assert example["image"] == mock["image"]
     assert example["depends_on"]["osigu-mock"]["condition"] == "service_healthy"
     assert example["environment"]["OSIGU_MOCK_ADMIN_TOKEN"] == mock["environment"]["OSIGU_MOCK_ADMIN_TOKEN"]
+    assert example["entrypoint"] == ["/bin/sh", "-c"]  # the command is a shell line, not the image's serve arguments
     url = f"http://osigu-mock:{mock['ports'][0].split(':')[-1]}"
     commands = [shlex.split(part) for part in " ".join(example["command"]).split("&&")]
     assert [c[:2] for c in commands] == [["osigu-mock", "contract"], ["osigu-mock", "scenario"]]

@@ -329,3 +329,22 @@ def test_the_suites_client_refuses_an_answer_with_a_field_the_contract_does_not_
     ]
     # the same unnamed field in a later answer is refused again
     assert len(unnamed_fields("GET", "/arc/v1/claims", 200, "application/json", renamed)) == 1
+
+
+def test_the_suites_client_raises_on_an_answer_naming_a_field_the_contract_does_not():
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    from tests.support.clients import CheckedClient, ContractViolation
+
+    page = {"content": [], "page": {"size": 20, "total_elements": 0, "total_pages": 0, "number": 0}, "links": []}
+    answers = {"named": page, "renamed": {**page, "CONTENT": []}}
+
+    async def claims(request):
+        return JSONResponse(answers[request.query_params["which"]])
+
+    with CheckedClient(Starlette(routes=[Route("/arc/v1/claims", claims)])) as client:
+        assert client.get("/arc/v1/claims?which=named").status_code == 200
+        with pytest.raises(ContractViolation, match="CONTENT is not named by the contract"):
+            client.get("/arc/v1/claims?which=renamed")

@@ -174,6 +174,10 @@ def test_a_stateful_failure_fails_the_fuzzing(monkeypatch):
     from mock_server.inprocess import inprocess_client
     from mock_server.kit import fuzz
 
-    monkeypatch.setattr(fuzz, "_stateful", lambda schema, reset=None: (1, 0, ["stateful: a link led to a 500"]))
+    resets = []
+    monkeypatch.setattr(
+        fuzz, "_stateful", lambda schema, reset=None: resets.append(reset) or (1, 0, ["stateful: a link led to a 500"])
+    )
     result = fuzz.fuzz_target(select_target(env={}), 1, app_factory=inprocess_client, only="^$")
     assert result["failures"] == ["stateful: a link led to a 500"] and result["operations"] == 0
+    assert len(resets) == 1 and callable(resets[0])  # the mock in process has a control plane: each scenario resets

@@ -146,6 +146,7 @@ def test_the_stateful_fuzzer_starts_each_scenario_on_a_freshly_reset_tenant_with
         reset = _resetter(conn)
         assert reset is not None
         reset()
+        assert clinic._token is None  # forgotten with the tenant's tokens: the next call fetches one
         assert clinic.request("GET", f"/arc/v1/authorization-requests/{made}").status_code == 404
         assert clinic.token() != old_token
         # the same request after the reset meets the same seeded world, so it gets the same id again

@@ -210,6 +210,10 @@ def test_v2_names_a_wrong_algorithm_and_a_hash_of_other_content(rx):
         ("signature.hash", True),
     ]
     assert rx.issue(MADRID, "v2", v2_body()).version == "v2"  # and signed over its own content, it is issued
+    for field, changed in (("medications", [{**v2_body()["medications"][0], "quantity": 31}]), ("consent", None)):
+        body = v2_body()
+        body["signature"]["hash"] = signed({**body, field: changed})["signature"]["hash"]
+        assert ("signature.hash", True) in problems_of(lambda body=body: rx.issue(MADRID, "v2", body)), field
 
 
 def test_v2_refuses_a_patient_without_a_dni_or_nie(rx):
