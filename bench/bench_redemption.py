@@ -107,55 +107,40 @@ class Flow:
         return self.requests / self.seconds if self.seconds else 0.0
 
 
-def _post(port: int, path: str, headers: dict[str, str], body: dict[str, Any]) -> bytes:
-    payload = json.dumps(body).encode()
-    lines = [
-        f"POST {path} HTTP/1.1",
-        f"Host: {HOST}:{port}",
-        *(f"{k}: {v}" for k, v in headers.items()),
-        "Content-Type: application/json",
-        f"Content-Length: {len(payload)}",
-        "",
-        "",
-    ]
-    return "\r\n".join(lines).encode("latin-1") + payload
+START = "/dispensing/v1/dispensations"
+INVOICE = {"document_number": "FAC-1", "document_date": "2026-11-30T10:00:00Z"}
 
 
-async def _exchange(reader, writer, request: bytes) -> tuple[int, bytes]:
-    writer.write(request)
-    head = await reader.readuntil(b"\r\n\r\n")
-    length = next(
-        int(v) for n, _, v in (h.partition(b":") for h in head.split(b"\r\n")[1:]) if n.lower() == b"content-length"
-    )
-    return int(head[9:12]), await reader.readexactly(length)
+def start_request(port: int, headers: dict[str, str], code: str, line_id: str) -> bytes:
+    """The pharmacy's start of a dispensation of one unit of the line."""
+    body = {"code": code, "products": [{"id": line_id, "quantity": 1, "price": 0, "taxes": 0}]}
+    return world.request_bytes(port, "POST", START, headers, body)
+
+
+async def redeem_once(reader, writer, port: int, headers: dict[str, str], start: bytes) -> str | None:
+    """Start, then complete with the amount the start priced (the claim is generated); what went wrong, or None."""
+    status, body = await world.exchange(reader, writer, start)
+    if status != 201:
+        return f"start {status}: {body[:200]!r}"
+    started = json.loads(body)
+    path = f"{START}/{started['dispensation_id']}/complete"
+    complete = world.request_bytes(port, "POST", path, headers, {"amount": started["amount"], **INVOICE})
+    status, body = await world.exchange(reader, writer, complete)
+    return None if status == 200 else f"complete {status}: {body[:200]!r}"
 
 
 async def _redeem(port: int, plans, warmup: float, seconds: float, pid: int) -> Flow:
     flow = Flow()
     measuring, stopping = False, False
-    invoice = {"document_number": "FAC-1", "document_date": "2026-11-30T10:00:00Z"}
 
     async def connection(headers: dict[str, str], code: str, line_id: str) -> None:
         reader, writer = await asyncio.open_connection(HOST, port)
-        start = _post(
-            port,
-            "/dispensing/v1/dispensations",
-            headers,
-            {"code": code, "products": [{"id": line_id, "quantity": 1, "price": 0, "taxes": 0}]},
-        )
+        start = start_request(port, headers, code, line_id)
         try:
             while not stopping:
-                status, body = await _exchange(reader, writer, start)
-                if status != 201:
-                    flow.errors.append(f"start {status}: {body[:200]!r}")
-                    return
-                started = json.loads(body)
-                path = f"/dispensing/v1/dispensations/{started['dispensation_id']}/complete"
-                status, body = await _exchange(
-                    reader, writer, _post(port, path, headers, {"amount": started["amount"], **invoice})
-                )
-                if status != 200:
-                    flow.errors.append(f"complete {status}: {body[:200]!r}")
+                problem = await redeem_once(reader, writer, port, headers, start)
+                if problem:
+                    flow.errors.append(problem)
                     return
                 if measuring:
                     flow.requests += 2

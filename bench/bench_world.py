@@ -227,9 +227,23 @@ class LoadResult:
         return self.requests / self.seconds if self.seconds else 0.0
 
 
-def build_request(port: int, path: str, headers: dict[str, str]) -> bytes:
-    lines = [f"GET {path} HTTP/1.1", f"Host: {HOST}:{port}", *(f"{k}: {v}" for k, v in headers.items()), "", ""]
-    return "\r\n".join(lines).encode("latin-1")
+def request_bytes(port: int, method: str, path: str, headers: dict[str, str], body: Any = None) -> bytes:
+    """One raw HTTP/1.1 keep-alive request (a JSON body when given): what every benchmark here sends."""
+    payload = b"" if body is None else json.dumps(body).encode()
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {HOST}:{port}", *(f"{k}: {v}" for k, v in headers.items())]
+    if body is not None:
+        lines += ["Content-Type: application/json", f"Content-Length: {len(payload)}"]
+    return ("\r\n".join([*lines, "", ""])).encode("latin-1") + payload
+
+
+async def exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> tuple[int, bytes]:
+    """Send one request on a keep-alive connection; its status and body (framed by Content-Length)."""
+    writer.write(request)
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = next(
+        int(v) for n, _, v in (h.partition(b":") for h in head.split(b"\r\n")[1:]) if n.lower() == b"content-length"
+    )
+    return int(head[9:12]), await reader.readexactly(length)
 
 
 async def _load(port: int, request: bytes, connections: int, warmup: float, seconds: float, pid: int) -> LoadResult:
@@ -303,7 +317,7 @@ def run_load(port: int, path: str, headers: dict[str, str], args: argparse.Names
     # asyncio.Runner cancels the connections cleanly on Ctrl-C.
     with asyncio.Runner(loop_factory=loop_factory()[0]) as runner:
         return runner.run(
-            _load(port, build_request(port, path, headers), args.connections, args.warmup, args.seconds, pid)
+            _load(port, request_bytes(port, "GET", path, headers), args.connections, args.warmup, args.seconds, pid)
         )
 
 

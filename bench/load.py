@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import sys
 import time
 from collections import Counter
@@ -40,7 +39,7 @@ sys.path.insert(0, str(BENCH))
 
 import bench_redemption as redemption  # noqa: E402
 import bench_world as world  # noqa: E402
-from table import INITIATE_BODY, INITIATE_PATH, request_bytes  # noqa: E402
+from table import INITIATE_BODY, INITIATE_PATH  # noqa: E402
 
 PRESCRIPTION = {
     "doctor": {"name": "Dra. Ana Gómez", "medical_license_number": "MP-12345", "country_code": "CO"},
@@ -75,21 +74,20 @@ async def soak(port: int, pid: int, connections: int, seconds: float) -> dict[st
     )
     quarter = max(1, connections // 4)
     plans = redemption.prepare(port, quarter)
-    read = request_bytes(port, "GET", world.CONFIG_PATH, clinic)
-    initiate = request_bytes(port, "POST", INITIATE_PATH, clinic, INITIATE_BODY)
-    prescribe = request_bytes(
+    read = world.request_bytes(port, "GET", world.CONFIG_PATH, clinic)
+    initiate = world.request_bytes(port, "POST", INITIATE_PATH, clinic, INITIATE_BODY)
+    prescribe = world.request_bytes(
         port, "POST", "/ehr/v1/prescriptions", doctor, {**PRESCRIPTION, "patient_id": patient["patient_id"]}
     )
     counts: Counter[str] = Counter()
     errors: list[str] = []
     stopping = False
-    invoice = {"document_number": "FAC-1", "document_date": "2026-11-30T10:00:00Z"}
 
     async def repeat(kind: str, request: bytes, expect: int) -> None:
         reader, writer = await asyncio.open_connection(world.HOST, port)
         try:
             while not stopping:
-                status, body = await redemption._exchange(reader, writer, request)
+                status, body = await world.exchange(reader, writer, request)
                 counts[kind] += 1
                 if status != expect:
                     errors.append(f"{kind} {status}: {body[:160]!r}")
@@ -98,26 +96,13 @@ async def soak(port: int, pid: int, connections: int, seconds: float) -> dict[st
 
     async def redeem(headers: dict[str, str], code: str, line_id: str) -> None:
         reader, writer = await asyncio.open_connection(world.HOST, port)
-        start = redemption._post(
-            port,
-            "/dispensing/v1/dispensations",
-            headers,
-            {"code": code, "products": [{"id": line_id, "quantity": 1, "price": 0, "taxes": 0}]},
-        )
+        start = redemption.start_request(port, headers, code, line_id)
         try:
             while not stopping:
-                status, body = await redemption._exchange(reader, writer, start)
-                counts["redemption requests"] += 1
-                if status != 201:
-                    errors.append(f"start {status}: {body[:160]!r}")
-                    return
-                started = json.loads(body)
-                path = f"/dispensing/v1/dispensations/{started['dispensation_id']}/complete"
-                request = redemption._post(port, path, headers, {"amount": started["amount"], **invoice})
-                status, body = await redemption._exchange(reader, writer, request)
-                counts["redemption requests"] += 1
-                if status != 200:
-                    errors.append(f"complete {status}: {body[:160]!r}")
+                problem = await redemption.redeem_once(reader, writer, port, headers, start)
+                counts["redemption requests"] += 2
+                if problem:
+                    errors.append(problem)
                     return
         finally:
             writer.close()

@@ -112,14 +112,6 @@ class Round:
         return world.percentile(self.latencies, p) * 1000 if self.latencies else 0.0
 
 
-def request_bytes(port: int, method: str, path: str, headers: dict[str, str], body: Any = None) -> bytes:
-    payload = b"" if body is None else json.dumps(body).encode()
-    lines = [f"{method} {path} HTTP/1.1", f"Host: {HOST}:{port}", *(f"{k}: {v}" for k, v in headers.items())]
-    if body is not None:
-        lines += ["Content-Type: application/json", f"Content-Length: {len(payload)}"]
-    return ("\r\n".join([*lines, "", ""])).encode("latin-1") + payload
-
-
 async def _load(port: int, request: bytes, expect: int, connections: int, warmup: float, seconds: float) -> Round:
     result = Round()
     measuring, stopping = False, False
@@ -129,7 +121,7 @@ async def _load(port: int, request: bytes, expect: int, connections: int, warmup
         try:
             while not stopping:
                 sent = time.perf_counter()
-                status, body = await redemption._exchange(reader, writer, request)
+                status, body = await world.exchange(reader, writer, request)
                 if measuring:
                     result.requests += 1
                     result.latencies.append(time.perf_counter() - sent)
@@ -209,11 +201,11 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         ]
         stack.enter_context(world.served(bare_argv, bare_port, ready_path="/hello"))
 
-        read = request_bytes(mock_port, "GET", world.CONFIG_PATH, bearer)
-        bare_read = request_bytes(bare_port, "GET", "/config", {})
-        hello = request_bytes(bare_port, "GET", "/hello", {})
-        initiate = request_bytes(mock_port, "POST", INITIATE_PATH, bearer, INITIATE_BODY)
-        bare_store = request_bytes(bare_port, "POST", "/store", {}, INITIATE_BODY)
+        read = world.request_bytes(mock_port, "GET", world.CONFIG_PATH, bearer)
+        bare_read = world.request_bytes(bare_port, "GET", "/config", {})
+        hello = world.request_bytes(bare_port, "GET", "/hello", {})
+        initiate = world.request_bytes(mock_port, "POST", INITIATE_PATH, bearer, INITIATE_BODY)
+        bare_store = world.request_bytes(bare_port, "POST", "/store", {}, INITIATE_BODY)
         c = args.connections
 
         mock_read, bare_get = best_of(
