@@ -13,24 +13,33 @@ from mock_server.settings import Settings
 from tests.support.served import ServedMock
 
 LIBRARY = Path(__file__).resolve().parent / "scenarios"
+ROOT = LIBRARY.parent.parent
+
+
+def scenario_run(*args: str, env: dict[str, str] | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    """``osigu-mock scenario run ARGS`` in a subprocess, as a user would run it."""
+    return subprocess.run(
+        [sys.executable, "-m", "mock_server.cli", "scenario", "run", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=cwd,
+        env=env if env is not None else os.environ.copy(),
+    )
+
+
+def reported_mock_only(stdout: str) -> set[str]:
+    return set(re.findall(r"SKIPPED \[1\] \S*?(test_[\w]+\.tavern\.yaml):\d+: mock-only", stdout))
 
 
 def test_without_a_control_plane_the_scenarios_that_need_it_are_mock_only_and_the_rest_pass():
     files = sorted(LIBRARY.glob("test_*.tavern.yaml"))
-    needing = {f.name for f in files if re.search(r"^\s*-\s*mock_only\s*$", f.read_text(encoding="utf-8"), re.M)}
+    needing = _marked("mock_only")
     assert needing and len(needing) < len(files)
     with ServedMock(Settings(frozen_clock=True, admin_enabled=False)) as mock:
-        result = subprocess.run(
-            [sys.executable, "-m", "mock_server.cli", "scenario", "run", "--target", mock.url],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            cwd=LIBRARY.parent.parent,
-            env=os.environ.copy(),
-        )
+        result = scenario_run("--target", mock.url)
     assert result.returncode == 0, result.stdout + result.stderr
-    skipped = set(re.findall(r"SKIPPED \[1\] \S*?(test_[\w]+\.tavern\.yaml):\d+: mock-only", result.stdout))
-    assert skipped == needing
+    assert reported_mock_only(result.stdout) == needing
     summary = f"scenarios: {len(files) - len(needing)} passed, 0 failed, {len(needing)} mock-only, 0 skipped"
     assert summary in result.stdout
 
@@ -42,13 +51,7 @@ def test_the_runner_serves_a_mock_for_the_run_counts_the_outcomes_and_fails_when
     right = LIBRARY / "test_preauthorization_approved.tavern.yaml"
     (tmp_path / right.name).write_text(right.read_text(encoding="utf-8"), encoding="utf-8")
     (tmp_path / "test_wrong.tavern.yaml").write_text(WRONG, encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, "-m", "mock_server.cli", "scenario", "run", "-q", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=tmp_path,
-    )
+    result = scenario_run("-q", str(tmp_path), cwd=tmp_path)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "scenarios: 1 passed, 1 failed, 0 mock-only, 0 skipped" in result.stdout
 
@@ -61,19 +64,14 @@ def _marked(mark: str) -> set[str]:
     }
 
 
-def _sandbox_env(**extra: str) -> dict[str, str]:
+def _clean_env(**extra: str) -> dict[str, str]:
+    """This environment without any OSIGU_* variable (nor xdist's), plus ``extra``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OSIGU_", "PYTEST_XDIST"))}
     return {**env, **extra}
 
 
 def test_against_the_sandbox_without_credentials_the_run_is_skipped_in_one_line():
-    result = subprocess.run(
-        [sys.executable, "-m", "mock_server.cli", "scenario", "run", "--target", "sandbox"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=_sandbox_env(),
-    )
+    result = scenario_run("--target", "sandbox", env=_clean_env())
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip().splitlines() == [
         "scenarios: skipped against the sandbox: no OSIGU_CLIENT_ID / OSIGU_CLIENT_SECRET in the environment"
@@ -81,12 +79,10 @@ def test_against_the_sandbox_without_credentials_the_run_is_skipped_in_one_line(
 
 
 def test_against_the_production_host_the_sandbox_run_is_refused():
-    result = subprocess.run(
-        [sys.executable, "-m", "mock_server.cli", "scenario", "run", "--target", "sandbox"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=_sandbox_env(OSIGU_BASE_URL="https://api.osigu.com", OSIGU_CLIENT_ID="x", OSIGU_CLIENT_SECRET="y"),
+    result = scenario_run(
+        "--target",
+        "sandbox",
+        env=_clean_env(OSIGU_BASE_URL="https://api.osigu.com", OSIGU_CLIENT_ID="x", OSIGU_CLIENT_SECRET="y"),
     )
     assert result.returncode == 2
     assert "production" in result.stderr
@@ -99,17 +95,10 @@ def test_against_the_sandbox_persona_and_control_plane_scenarios_are_mock_only_a
     portable = files - mock_only
     assert portable and mock_only
     with ServedMock(Settings()) as mock:
-        env = _sandbox_env(
+        env = _clean_env(
             OSIGU_BASE_URL=mock.url, OSIGU_CLIENT_ID="demo-clinic", OSIGU_CLIENT_SECRET="demo-clinic-secret"
         )
-        result = subprocess.run(
-            [sys.executable, "-m", "mock_server.cli", "scenario", "run", "--target", "sandbox"],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            cwd=LIBRARY.parent.parent,
-            env=env,
-        )
+        result = scenario_run("--target", "sandbox", env=env)
         sandbox = mock.app.state.sandbox
         tenants = [tenant_id for tenant_id, _ in sandbox.store.items()]
         journal = sandbox.store.get("default").journal
@@ -120,8 +109,7 @@ def test_against_the_sandbox_persona_and_control_plane_scenarios_are_mock_only_a
     assert searched  # the scenarios ran against OSIGU_BASE_URL, not a mock of their own
     # One token a run for the scenarios, plus the one test_sponsor_lookup asks for in a stage of its own.
     assert len(tokens) == 2
-    skipped = set(re.findall(r"SKIPPED \[1\] \S*?(test_[\w]+\.tavern\.yaml):\d+: mock-only", result.stdout))
-    assert skipped == mock_only
+    assert reported_mock_only(result.stdout) == mock_only
     passed = {
         re.search(r"test_\w+\.tavern\.yaml", line).group(0) for line in result.stdout.splitlines() if "PASSED" in line
     }
@@ -154,16 +142,8 @@ def test_a_mock_whose_control_plane_wants_a_token_runs_the_control_plane_scenari
     with ServedMock(Settings(frozen_clock=True, admin_token="compose-secret")) as mock:
         outcomes = {}
         for label, token in (("with", "compose-secret"), ("without", None)):
-            env = _sandbox_env(**({"OSIGU_MOCK_ADMIN_TOKEN": token} if token else {}))
-            result = subprocess.run(
-                [sys.executable, "-m", "mock_server.cli", "scenario", "run", "--target", mock.url]
-                + [str(LIBRARY / name) for name in chosen],
-                capture_output=True,
-                text=True,
-                timeout=300,
-                cwd=LIBRARY.parent.parent,
-                env=env,
-            )
+            env = _clean_env(**({"OSIGU_MOCK_ADMIN_TOKEN": token} if token else {}))
+            result = scenario_run("--target", mock.url, *(str(LIBRARY / name) for name in chosen), env=env)
             outcomes[label] = (result.returncode, result.stdout.strip().splitlines()[-1])
     assert outcomes["with"] == (0, "scenarios: 2 passed, 0 failed, 0 mock-only, 0 skipped")
     assert outcomes["without"] == (0, "scenarios: 0 passed, 0 failed, 2 mock-only, 0 skipped")
