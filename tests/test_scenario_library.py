@@ -142,7 +142,8 @@ def test_a_mock_whose_control_plane_wants_a_token_runs_the_control_plane_scenari
     with ServedMock(Settings(frozen_clock=True, admin_token="compose-secret")) as mock:
         outcomes = {}
         for label, token in (("with", "compose-secret"), ("without", None)):
-            env = _clean_env(**({"OSIGU_MOCK_ADMIN_TOKEN": token} if token else {}))
+            # two files: one process is quicker than starting xdist's workers
+            env = _clean_env(PYTEST_ADDOPTS="-n 0", **({"OSIGU_MOCK_ADMIN_TOKEN": token} if token else {}))
             result = scenario_run("--target", mock.url, *(str(LIBRARY / name) for name in chosen), env=env)
             outcomes[label] = (result.returncode, result.stdout.strip().splitlines()[-1])
     assert outcomes["with"] == (0, "scenarios: 2 passed, 0 failed, 0 mock-only, 0 skipped")
