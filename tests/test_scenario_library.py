@@ -37,7 +37,7 @@ def test_without_a_control_plane_the_scenarios_that_need_it_are_mock_only_and_th
     needing = _marked("mock_only")
     assert needing and len(needing) < len(files)
     with ServedMock(Settings(frozen_clock=True, admin_enabled=False)) as mock:
-        result = scenario_run("--target", mock.url)
+        result = scenario_run("--target", mock.url, env={**os.environ, "PYTEST_ADDOPTS": "-n 0"})  # no worker start-up
     assert result.returncode == 0, result.stdout + result.stderr
     assert reported_mock_only(result.stdout) == needing
     summary = f"scenarios: {len(files) - len(needing)} passed, 0 failed, {len(needing)} mock-only, 0 skipped"
