@@ -31,10 +31,11 @@ from mock_server.api import (
     sponsors,
     system,
     webhooks,
+    widgets,
 )
 from mock_server.api.http import error_response
 from mock_server.core.errors import ApiError
-from mock_server.middleware import FaultMiddleware, RequestContextMiddleware
+from mock_server.middleware import CorsMiddleware, FaultMiddleware, RequestContextMiddleware
 from mock_server.routing import IndexedRouter
 from mock_server.sandbox import Sandbox
 from mock_server.settings import Settings
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None, sandbox: Sandbox | None = None)
         *ehr.routes,
         *webhooks.routes,
         *challenges.routes,
+        *widgets.routes,
     ]
     if settings.admin_enabled:
         routes += admin_routes.routes
@@ -124,6 +126,7 @@ def create_app(settings: Settings | None = None, sandbox: Sandbox | None = None)
     app = Starlette(
         routes=routes,
         middleware=[
+            Middleware(CorsMiddleware),
             Middleware(RequestContextMiddleware, sandbox=sandbox, settings=settings),
             Middleware(FaultMiddleware, sandbox=sandbox),
         ],

@@ -23,9 +23,18 @@ from mock_server.core.store import DEFAULT_TENANT
 from mock_server.sandbox import Sandbox
 from mock_server.settings import Settings
 
-__all__ = ["FaultMiddleware", "RequestContextMiddleware"]
+__all__ = ["CorsMiddleware", "FaultMiddleware", "RequestContextMiddleware"]
 
-UNJOURNALLED_PREFIXES = ("/__admin", "/docs", "/openapi.json", "/healthz")
+# The widgets' static files and the example page are not API calls; what the widgets call is journalled.
+UNJOURNALLED_PREFIXES = (
+    "/__admin",
+    "/docs",
+    "/openapi.json",
+    "/healthz",
+    "/widgets/v1/loader.js",
+    "/widgets/v1.2.0/",
+    "/widgets/example",
+)
 # Paths that take file uploads (pre-authorization indications): the larger body limit.
 UPLOAD_SUFFIXES = ("/indications",)
 
@@ -109,6 +118,52 @@ class RequestContextMiddleware:
             state.get("error_code"),
             state.get("warnings"),
         )
+
+
+class CorsMiddleware:
+    """Cross-origin calls from a browser (``contracts/README.md``, "Widgets"; *inferred*): the widgets run in
+    the integrator's page and call the API on the mock's origin. A preflight (``OPTIONS`` with ``Origin`` and
+    ``Access-Control-Request-Method``) is answered 204 here, before the journal and the faults; every other
+    answer to a request with an ``Origin`` allows any origin (no cookies are used: the token is a header) and
+    exposes the headers a client reads. Without ``Origin`` nothing changes.
+    """
+
+    ALLOW_METHODS = b"GET, POST, PUT, DELETE"
+    EXPOSE = b"Location, Retry-After, WWW-Authenticate, X-Request-Id, Osigu-Mock-Warning, Osigu-Mock-Fault"
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        if b"origin" not in headers:
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] == "OPTIONS" and b"access-control-request-method" in headers:
+            asked = headers.get(b"access-control-request-headers", b"")
+            allow = [
+                (b"access-control-allow-origin", b"*"),
+                (b"access-control-allow-methods", self.ALLOW_METHODS),
+                (b"access-control-max-age", b"600"),
+                (b"vary", b"Origin, Access-Control-Request-Headers"),
+                (b"content-length", b"0"),
+            ]
+            if asked:
+                allow.append((b"access-control-allow-headers", asked))
+            await send({"type": "http.response.start", "status": 204, "headers": allow})
+            await send({"type": "http.response.body", "body": b""})
+            return
+
+        async def allowed(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                extra = [(b"access-control-allow-origin", b"*"), (b"access-control-expose-headers", self.EXPOSE)]
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        await self.app(scope, receive, allowed)
 
 
 class FaultMiddleware:

@@ -22,6 +22,7 @@ from mock_server.core.store import DEFAULT_TENANT, Store, UnknownTenant
 from mock_server.domain.areas import AREAS
 from mock_server.domain.config import DomainConfig
 from mock_server.domain.ledger import Ledger
+from mock_server.domain.prescriptions.backend import Prescriptions
 from mock_server.domain.snapshot import from_snapshot, to_snapshot
 from mock_server.domain.tokens import ALL_SCOPES, Client, Principal, Token, Tokens, signed_claims
 from mock_server.domain.verification import Challenge, Verification
@@ -100,6 +101,14 @@ class Sandbox:
             if found is not None:
                 return ledger, found
         raise ApiError("MOCK-404-challenge-not-found", f"No challenge {challenge_id!r}.")
+
+    def patient_link(self, link_id: str) -> dict[str, Any] | None:
+        """The prescription behind a patient's link, whatever its tenant (the page has no credentials)."""
+        for _, ledger in self.store.items():
+            found = ledger.area(Prescriptions).linked(link_id)
+            if found is not None:
+                return found
+        return None
 
     def reset(self, tenant_id: str = DEFAULT_TENANT, *, everything: bool = False) -> Ledger:
         """The tenant's ledger back to the seeded state, its clock back to wall time.

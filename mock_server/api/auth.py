@@ -38,13 +38,15 @@ _SCOPE_PREFIXES: tuple[tuple[str, str], ...] = (
     ("/v3/settlements", "arc"),
     ("/dispensing/", "dispensing"),
     ("/ehr/", "ehr"),
+    # The prescription widget's LINK delivery acts on a prescription (contracts/README.md, "Widgets").
+    ("/widgets/v1/prescriptions/", "ehr"),
 )
 _READ_METHODS = frozenset({"GET", "HEAD"})
 
 
 def required_scope(method: str, path: str) -> str | None:
     """The scope an API operation needs; ``ANY_SCOPE`` for webhooks; ``None`` when not OAuth-protected."""
-    if path.startswith("/webhooks/"):
+    if path.startswith("/webhooks/") or path == "/widgets/v1/session":
         return ANY_SCOPE
     for prefix, area in _SCOPE_PREFIXES:
         if path.startswith(prefix) or path == prefix.rstrip("/"):

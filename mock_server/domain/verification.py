@@ -128,6 +128,8 @@ class Challenge:
     status: ChallengeStatus = ChallengeStatus.PENDING
     decided_at: float | None = None
     dispensation_id: int | None = None
+    # The OTP sent from the challenge's page (the widgets' iframe), if any.
+    otp_id: str | None = None
 
     @property
     def subject(self) -> str:
@@ -332,6 +334,35 @@ class Verification(Area):
         )
         self.challenges[challenge.challenge_id] = challenge
         return challenge
+
+    def _pending_otp_challenge(self, challenge_id: str) -> Challenge:
+        challenge = self.challenges.get(challenge_id)
+        if challenge is None:
+            raise ApiError("MOCK-404-challenge-not-found", f"No challenge {challenge_id!r}.")
+        if challenge.status != ChallengeStatus.PENDING:
+            raise ApiError("MOCK-409-challenge-decided", f"The challenge was already decided: {challenge.status}.")
+        if challenge.kind != VerificationKind.OTP:
+            raise ApiError(
+                "MOCK-422-validation-failed", errors=[FieldError("action", "this challenge asks for a biometric match")]
+            )
+        return challenge
+
+    def send_challenge_otp(self, challenge_id: str) -> dict[str, Any]:
+        """The beneficiary asks the challenge's page for a code: an SMS OTP, as ``/otp/generate`` sends one."""
+        challenge = self._pending_otp_challenge(challenge_id)
+        sent = self.generate(challenge.beneficiary_id, challenge.sponsor_slug, OtpChannel.SMS)
+        challenge.otp_id = sent["otp_id"]
+        return sent
+
+    def answer_challenge_otp(self, challenge_id: str, code: str) -> dict[str, Any]:
+        """The code typed on the challenge's page, validated as ``/otp/validate`` would (three wrong codes
+        lock it). Right: the challenge is a MATCH and the answer carries the ``otp_verification_token``."""
+        challenge = self._pending_otp_challenge(challenge_id)
+        if challenge.otp_id is None:
+            raise ApiError("MOCK-422-validation-failed", errors=[FieldError("code", "send a code first")])
+        answer = self.validate(challenge.otp_id, code)
+        self.decide(challenge_id, ChallengeStatus.MATCH)
+        return answer
 
     def decide(self, challenge_id: str, outcome: str) -> Challenge:
         challenge = self.challenges.get(challenge_id)

@@ -23,6 +23,7 @@ from mock_server.domain.prescriptions.records import (
     PRESCRIPTION_STATES,
     EmailStatus,
     ItemStatus,
+    PatientLink,
     Prescription,
     PrescriptionStatus,
     Version,
@@ -34,11 +35,15 @@ __all__ = ["Prescriptions"]
 
 class Prescriptions(Area):
     name = "prescriptions"
-    tables = {"prescriptions": ("prescriptions", Prescription, "id")}
+    tables = {
+        "prescriptions": ("prescriptions", Prescription, "id"),
+        "patient_links": ("patient_links", PatientLink, "link_id"),
+    }
 
     def __init__(self, ledger) -> None:
         super().__init__(ledger)
         self.prescriptions: dict[int, Prescription] = {}
+        self.patient_links: dict[str, PatientLink] = {}
 
     def timers(self) -> Mapping[str, TimerHandler]:
         return {redemption.EXPIRE: lambda payload: redemption.expire(self, payload)}
@@ -105,6 +110,24 @@ class Prescriptions(Area):
             "outbox_id": message.id,
             "sent_at": format_instant(at),
         }
+
+    def share_link(self, provider_slug: str, prescription_id: int) -> PatientLink:
+        """A page the patient can open without credentials (the widget's ``LINK`` delivery): one per
+        prescription, the same on every call."""
+        prescription = self.prescription_of(provider_slug, prescription_id)
+        if prescription.status == PrescriptionStatus.VOIDED:
+            raise ApiError("MOCK-422-prescription-voided", f"Prescription {prescription.code} is VOIDED.")
+        for link in self.patient_links.values():
+            if link.prescription_id == prescription.id:
+                return link
+        link = PatientLink(self.ids.opaque("rxl"), prescription.id, provider_slug, self.clock.timestamp())
+        self.patient_links[link.link_id] = link
+        return link
+
+    def linked(self, link_id: str) -> dict[str, Any] | None:
+        """What the patient's page shows: the prescription as its provider reads it, or None."""
+        link = self.patient_links.get(link_id)
+        return None if link is None else self.view(self.prescriptions[link.prescription_id])
 
     def void(self, provider_slug: str, prescription_id: int) -> Prescription:
         prescription = self.prescription_of(provider_slug, prescription_id)

@@ -173,3 +173,13 @@ class PrescriptionDiagnosis:
     coding_system: str = "ICD-10"
     status: str | None = None
     reason: str | None = None
+
+
+@dataclass(slots=True)
+class PatientLink:
+    """A patient-facing page of one prescription (the prescription widget's ``LINK`` delivery; *inferred*)."""
+
+    link_id: str
+    prescription_id: int
+    provider_slug: str
+    created_at: float
