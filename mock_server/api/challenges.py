@@ -5,7 +5,8 @@ does the same by API.
 
 Embedded (``?origin=<the embedding page's origin>``, as the widgets open it in an iframe; ``contracts/README.md``,
 "Widgets"), the page stands in for the beneficiary: an OTP challenge sends a code by SMS (to the outbox) and takes
-it; once the code is right the page posts ``{type: "osigu:otp", otp_verification_token}`` to that origin only.
+it; once the code is right the page posts ``{type: "osigu:otp", otp_verification_token}`` to that origin only,
+and the widget completes with that token.
 A biometric challenge keeps the match / no match buttons and posts ``{type: "osigu:challenge", kind, status}``.
 ``locale`` (``en``, ``es``, ``pt-BR``) chooses the page's language.
 """
@@ -43,6 +44,7 @@ TEXT = {
         "match": "Match",
         "no_match": "No match",
         "decided": "Decided: {status}.",
+        "verified": "Verified: the code is right. You can close this page.",
         "again": "Decided. Complete the {subject} again.",
         "challenge": "Challenge",
         "beneficiary": "Beneficiary",
@@ -62,6 +64,7 @@ TEXT = {
         "match": "Coincide",
         "no_match": "No coincide",
         "decided": "Decidido: {status}.",
+        "verified": "Verificado: el código es correcto. Puede cerrar esta página.",
         "again": "Decidido. Complete de nuevo {subject}.",
         "challenge": "Desafío",
         "beneficiary": "Beneficiario",
@@ -81,6 +84,7 @@ TEXT = {
         "match": "Corresponde",
         "no_match": "Não corresponde",
         "decided": "Decidido: {status}.",
+        "verified": "Verificado: o código está correto. Pode fechar esta página.",
         "again": "Decidido. Conclua {subject} novamente.",
         "challenge": "Desafio",
         "beneficiary": "Beneficiário",
@@ -152,10 +156,11 @@ def _page(
     notice: str = "",
     error: str = "",
     message: dict | None = None,
+    verified: bool = False,
 ) -> HTMLResponse:
     origin, locale = _embedding(request)
     text = TEXT[locale]
-    form = _form(challenge, origin, locale, bool(notice))
+    form = "" if verified else _form(challenge, origin, locale, bool(notice))
     script = ""
     if origin and message is not None:
         # Posted to the embedding page's origin only, never "*".
@@ -214,9 +219,7 @@ async def decide(request: Request, _: Principal | None) -> Response:
             said = "; ".join(f"{e.path}: {e.message}" for e in refused.errors)
             return _page(request, challenge, error=f"{refused.message} {said}".strip())
         message = {"type": "osigu:otp", "otp_verification_token": answer["otp_verification_token"]}
-        return _page(
-            request, challenge, notice=TEXT[locale]["decided"].format(status=challenge.status), message=message
-        )
+        return _page(request, challenge, notice=TEXT[locale]["verified"], message=message, verified=True)
     outcome = (form.get("outcome") or [""])[0]
     if outcome not in CHALLENGE_OUTCOMES:
         raise ApiError(

@@ -356,13 +356,12 @@ class Verification(Area):
 
     def answer_challenge_otp(self, challenge_id: str, code: str) -> dict[str, Any]:
         """The code typed on the challenge's page, validated as ``/otp/validate`` would (three wrong codes
-        lock it). Right: the challenge is a MATCH and the answer carries the ``otp_verification_token``."""
+        lock it). Right: the answer carries the ``otp_verification_token``, which the embedding widget sends with
+        its next complete; the token, not the page, is the proof (the challenge stays PENDING until then)."""
         challenge = self._pending_otp_challenge(challenge_id)
         if challenge.otp_id is None:
             raise ApiError("MOCK-422-validation-failed", errors=[FieldError("code", "send a code first")])
-        answer = self.validate(challenge.otp_id, code)
-        self.decide(challenge_id, ChallengeStatus.MATCH)
-        return answer
+        return self.validate(challenge.otp_id, code)
 
     def decide(self, challenge_id: str, outcome: str) -> Challenge:
         challenge = self.challenges.get(challenge_id)

@@ -450,7 +450,8 @@ function mountPreAuth(options) {
     var payload = {
       beneficiary_id: state.beneficiary.beneficiary_id,
       sponsor_slug: state.sponsor,
-      diagnosis_code: state.diagnosis.code,
+      // The schema page's body (accepted by a --strict mock too), not the guide's diagnosis_code.
+      diagnoses: [{ coding_system: 'ICD-10', code: state.diagnosis.code, type_enum: 'CHIEF_COMPLAINT' }],
       products: state.products.map(function (p) {
         var line = { product_code: p.product_code, product_type: p.product_type, quantity: p.quantity };
         if (p.posology) line.posology = p.posology;

@@ -49,18 +49,16 @@ function mountPrescription(options) {
     doctor: { name: (prefill.doctor && prefill.doctor.name) || '', medical_license_number: (prefill.doctor && prefill.doctor.medical_license_number) || '' },
     consent: null,
     session: null,
-    version: 'v1.1',
-    clockOffset: 0
+    version: 'v1.1'
   };
   var handle = { unmount: function () { shell.unmount(); } };
   if (typeof options.getToken !== 'function') throw new Error('osigu widget: getToken must be a function returning a Promise of a token');
   if (!checkEnvironment(shell, options)) return handle;
 
-  // Who the token is: a Spanish doctors' office issues v2. The mock clock's now dates the consent.
+  // Who the token is: a Spanish doctors' office issues v2.
   var session = api.get('/widgets/v1/session').then(function (info) {
     state.session = info;
     state.version = info.prescription_version;
-    state.clockOffset = Date.parse(info.now) - Date.now();
     return info;
   });
   session.catch(shell.fail);
@@ -397,10 +395,14 @@ function mountPrescription(options) {
           shell.error(t('consent.needed'));
           return;
         }
-        // Dated by the mock clock (the API refuses a consent later than its now).
-        var acceptedAt = new Date(Date.now() + state.clockOffset - 1000).toISOString();
-        state.consent = { accepted: true, accepted_at: acceptedAt, method: method.control.value };
-        stepIssuing();
+        // Dated by the mock clock, read now (the API refuses a consent later than its now; a frozen clock
+        // does not move while the user reads the page).
+        shell.busy(true);
+        api.get('/widgets/v1/session').then(function (info) {
+          shell.busy(false);
+          state.consent = { accepted: true, accepted_at: info.now, method: method.control.value };
+          stepIssuing();
+        }, shell.fail);
       }, 'primary')]));
     });
   }
@@ -441,7 +443,7 @@ function mountPrescription(options) {
           status.textContent = t('signing');
           var content = { patient_id: body.patient_id, doctor: body.doctor, diagnoses: body.diagnoses, medications: body.medications, consent: body.consent };
           signed = digestHex(canonicalJson(content)).then(function (hash) {
-            body.signature = { algorithm: 'SHA-256', hash: hash, signed_at: new Date(Date.now() + state.clockOffset - 1000).toISOString() };
+            body.signature = { algorithm: 'SHA-256', hash: hash, signed_at: body.consent.accepted_at };
             return body;
           });
         }

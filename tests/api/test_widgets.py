@@ -55,6 +55,7 @@ def test_loader_is_gzipped_for_a_browser_that_accepts_it(client):
 
 def test_the_loader_and_the_example_page_are_not_journalled_but_the_session_call_is(client, auth):
     client.get("/widgets/v1/loader.js")
+    client.get("/widgets/v1.2.0/loader.js")
     client.get("/widgets/example")
     client.get("/widgets/v1/session", headers=auth)
     paths = [e["path"] for e in client.get("/__admin/journal").json()["content"]]
@@ -166,13 +167,15 @@ def test_a_preflight_is_answered_before_auth_and_is_not_journalled(client, app):
     assert answer.headers["access-control-allow-origin"] == "*"
     assert "POST" in answer.headers["access-control-allow-methods"]
     assert answer.headers["access-control-allow-headers"] == "authorization, content-type"
+    assert answer.headers["access-control-max-age"] == "600"
     assert client.get("/__admin/journal").json()["content"] == []
 
 
 def test_answers_to_a_browser_origin_allow_it_and_expose_the_headers_clients_read(client, auth):
     answer = client.get("/v1/sponsors", headers={**auth, "Origin": ORIGIN})
     assert answer.status_code == 200 and answer.headers["access-control-allow-origin"] == "*"
-    assert "Location" in answer.headers["access-control-expose-headers"]
+    exposed = {h.strip() for h in answer.headers["access-control-expose-headers"].split(",")}
+    assert {"Location", "Retry-After", "WWW-Authenticate", "X-Request-Id", "Osigu-Mock-Warning"} <= exposed
     refused = client.get("/v1/sponsors", headers={"Origin": ORIGIN})
     assert refused.status_code == 401 and refused.headers["access-control-allow-origin"] == "*"
 
@@ -218,6 +221,10 @@ def test_embedded_otp_page_sends_a_code_and_posts_the_token_to_the_embedding_ori
     message, target = posted_message(answered.text)
     assert target == ORIGIN
     assert message["type"] == "osigu:otp" and message["otp_verification_token"].startswith("otv_")
+    # The page decided nothing: the token is the proof, and only the token completes the request.
+    assert error_of(complete(client, auth, created["id"]))[:2] == (422, "MOCK-422-verification-required")
+    forged = complete(client, auth, created["id"], {"otp_verification_token": "otv_forged"})
+    assert error_of(forged)[:2] == (422, "MOCK-422-otp-token-invalid")
     done = complete(client, auth, created["id"], {"otp_verification_token": message["otp_verification_token"]})
     assert done.status_code == 200 and done.json()["status"] == "APPROVED"
 

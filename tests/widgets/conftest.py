@@ -57,14 +57,21 @@ HOST_PAGE = """<!doctype html>
   options.onReady = record('ready');
   options.onComplete = record('complete');
   options.onClose = record('close');
-  options.onError = function (e) { record('error')({code: e.code, status: e.status, message: e.message}); };
+  options.onError = function (e) {
+    record('error')({code: e.code, status: e.status, message: e.message, errors: e.errors});
+  };
   options.hooks = {onStepChange: record('step')};
   if (cfg.beforeSubmit === 'cancel') options.hooks.beforeSubmit = function () { return false; };
   if (cfg.beforeSubmit === 'triple') {
+    // A new object, later: the widget must send what the hook resolves to, not its own payload.
     options.hooks.beforeSubmit = function (payload) {
-      payload.products.forEach(function (p) { p.quantity = 3; });
-      return payload;
+      var changed = JSON.parse(JSON.stringify(payload));
+      changed.products.forEach(function (p) { p.quantity = 3; });
+      return new Promise(function (resolve) { setTimeout(function () { resolve(changed); }, 50); });
     };
+  }
+  if (cfg.decorate) {
+    options.hooks.decorateSearchResult = function (b) { return 'VIP member ' + b.beneficiary_id; };
   }
   if (cfg.beforeIssue === 'cancel') options.hooks.beforeIssue = function () { return false; };
   window.osiguReady.then(function () {

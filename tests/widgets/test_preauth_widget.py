@@ -6,6 +6,8 @@ independently, never from the widget's own code.
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from tests.widgets.conftest import make_host
 from tests.widgets.outcomes import assert_valid_preauth_outcome
 
@@ -43,7 +45,8 @@ def press_continue(host) -> None:
 def test_happy_path_walks_every_step_and_reports_the_approved_authorizations(host):
     """MARIA GONZALEZ (approved-co) with sponsor-sandbox: an indication is required, no OTP; one authorization per
     product group (DRUG and LABORATORY), approved."""
-    host.mount("preauth", "clinic", options={"sponsorSlug": "sponsor-sandbox", "theme": "light"})
+    options = {"sponsorSlug": "sponsor-sandbox", "theme": "light", "telemetry": {"trackingId": "trk-7"}}
+    host.mount("preauth", "clinic", options=options)
     host.wait_step("search_beneficiary")
     host.page.wait_for_selector('[data-form="national-id"]')
     host.shoot("search_beneficiary")
@@ -112,6 +115,9 @@ def test_happy_path_walks_every_step_and_reports_the_approved_authorizations(hos
         ("POST", "/arc/v1/authorization-requests/{id}/complete", 200),
     ]
     assert {e["client_id"] for e in host.journal()} == {host.mock.clients["demo-clinic"]["client_id"]}
+    # The widget sends the schema pages' shapes: no call leaned on a leniency (README "Catalogues").
+    assert [e["warnings"] for e in host.journal() if e["warnings"]] == []
+    assert outcome["telemetry_id"] == "trk-7"
     assert host.console_errors == []
 
 
@@ -148,6 +154,13 @@ def test_otp_challenge_runs_in_the_mocks_iframe_and_its_token_completes_the_requ
     walk_to_submit(host, "sponsor-sandbox-do", {"Cédula (11 dígitos)": "00100000017"}, {"MED-042": 1})
     submit(host)
     host.wait_step("otp_challenge")
+    source = host.page.locator("iframe.osigu-frame").get_attribute("src")
+    page_origin = host.page.evaluate("location.origin")
+    assert source.startswith(host.mock.url + "/challenges/")
+    assert source.endswith(f"?origin={page_origin.replace(':', '%3A').replace('/', '%2F')}&locale=en")
+    # A message from anywhere but the mock's iframe is ignored: the host page posts a forged token to itself.
+    host.page.evaluate("window.postMessage({type: 'osigu:otp', otp_verification_token: 'otv_forged'}, '*')")
+    host.page.wait_for_timeout(300)
     frame = host.page.frame_locator("iframe.osigu-frame")
     frame.get_by_role("button", name="Send a code by SMS").click()
     frame.get_by_label("Verification code").fill("123456")
@@ -158,6 +171,8 @@ def test_otp_challenge_runs_in_the_mocks_iframe_and_its_token_completes_the_requ
 
     assert_valid_preauth_outcome(outcome)
     assert host.steps() == ["search_beneficiary", "select_products", "review_and_submit", "otp_challenge", "outcome"]
+    # sponsor-sandbox-do's configuration asks an OTP for DRUG: the step is counted once the products are known.
+    assert [(e["index"], e["total"]) for e in host.events("step")] == [(0, 4), (1, 4), (2, 5), (3, 5), (4, 5)]
     assert outcome["status"] == "COMPLETED"
     (authorization,) = outcome["authorizations"]
     assert authorization["status"] == "APPROVED" and authorization["product_type"] == "MEDICATION"
@@ -183,7 +198,7 @@ def test_a_wrong_code_in_the_iframe_is_told_there_and_nothing_completes(host):
     frame.get_by_role("button", name="Send a code by SMS").click()
     frame.get_by_label("Verification code").fill("000000")
     frame.get_by_role("button", name="Verify").click()
-    assert "wrong" in frame.get_by_role("alert").inner_text()
+    expect(frame.get_by_role("alert")).to_contain_text("wrong")  # waits for the page the form answered
     host.page.wait_for_timeout(300)
     assert host.events("complete") == []
     assert [c for c in host.calls() if c[1].endswith("/complete")] == [
@@ -217,6 +232,7 @@ def test_rejected_outcome_carries_the_sponsors_reason(host):
         ],
         "duration_ms": outcome["duration_ms"],
     }
+    assert isinstance(outcome["duration_ms"], int) and 0 <= outcome["duration_ms"] < 60_000
     assert host.page.locator('[data-status="REJECTED"]').count() == 1
     assert request["products"][0]["reason"] in host.page.locator('[data-status="REJECTED"]').inner_text()
 
@@ -288,6 +304,7 @@ def test_before_submit_returning_false_cancels_without_any_request(host):
     submit(host)
     host.page.wait_for_function("document.querySelector('.osigu-w [role=alert]').textContent.length > 0")
     assert "cancelled" in host.alert()
+    host.page.wait_for_timeout(300)  # time for any call the widget might (wrongly) start
     assert host.page.locator('.osigu-w[data-step="review_and_submit"]').count() == 1
     assert not [c for c in host.calls() if c[0] == "POST" and c[1].startswith("/arc/")]
     assert host.events("complete") == []
@@ -338,6 +355,7 @@ def test_a_refused_token_is_reported_through_on_error_and_shown(host):
 
 def test_production_environment_is_refused_through_on_error_without_any_call(host):
     host.mount("preauth", "clinic", options={"sponsorSlug": "sponsor-sandbox", "environment": "production"})
+    host.page.wait_for_timeout(500)  # time for any call the widget might (wrongly) start
     (error,) = host.events("error")
     assert error["code"] == "ENVIRONMENT_REFUSED"
     assert "sandbox" in host.alert()
@@ -365,11 +383,15 @@ def test_spanish_and_portuguese_locales_and_the_theme_attribute(browser, osigu_m
 
 
 def test_the_browsers_language_is_the_default_locale(browser, osigu_mock_server, host_pages):
-    context, host = make_host(browser, osigu_mock_server, host_pages, "browser-locale", locale="pt-BR")
+    narrow = {"width": 360, "height": 780}
+    context, host = make_host(browser, osigu_mock_server, host_pages, "browser-locale", locale="pt-BR", viewport=narrow)
     try:
         host.mount("preauth", "clinic", options={"sponsorSlug": "sponsor-sandbox"})
         assert host.page.locator(".osigu-w").get_attribute("lang") == "pt-BR"
         assert host.page.locator(".osigu-w").get_attribute("data-theme") == "auto"
+        host.page.wait_for_selector(".osigu-form")
+        # Readable at 360 px: nothing wider than the viewport.
+        assert host.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     finally:
         context.close()
 
@@ -380,3 +402,114 @@ def test_unmount_removes_the_widget_and_close_calls_on_close(host):
     assert host.events("close") == [None]
     host.page.evaluate("window.__handle.unmount()")
     assert host.page.locator(".osigu-w").count() == 0
+
+
+def test_manual_review_is_reported_pending_sponsor_with_the_authorizations_code(host):
+    """manual-review-co: the authorization waits in PENDING_REVIEW for the sponsor's reviewer."""
+    walk_to_submit(host, "sponsor-sandbox", maria_like("1000000003"), {"MED-042": 1})
+    submit(host)
+    outcome = host.wait_outcome()
+    assert_valid_preauth_outcome(outcome)
+    request = host.mock.get(f"/arc/v1/authorization-requests/{outcome['authorization_request_id']}").json()
+    (authorization,) = request["authorizations"]
+    assert authorization["status"] == "PENDING_REVIEW"
+    assert outcome["status"] == "PENDING_SPONSOR"
+    assert [(a["authorization_code"], a["status"]) for a in outcome["authorizations"]] == [
+        (authorization["code"], "PENDING_SPONSOR")
+    ]
+
+
+def test_without_a_sponsor_the_user_picks_one_and_the_sponsors_extra_fields_are_asked(host):
+    """No sponsorSlug: the provider's sponsors (GET /v1/sponsors) come first. demo-insurer requires
+    professional_license_number, service_type_code and an authorization_type (its configuration); approved-gt."""
+    host.mount("preauth", "clinic", decorate=True)
+    host.wait_step("search_beneficiary")
+    sponsors = host.page.get_by_label("Sponsor")
+    host.page.wait_for_selector('option[value="demo-insurer"]', state="attached")
+    listed = sponsors.locator("option").evaluate_all("options => options.map(o => o.value).filter(Boolean)")
+    assert listed == [s["sponsor_slug"] for s in host.mock.get("/v1/sponsors", params={"size": 100}).json()["content"]]
+    sponsors.select_option("demo-insurer")
+    host.page.wait_for_selector('[data-form="member-id"]')
+    search_beneficiary(host, **{"Número de afiliado": "DI-1000010"})
+    assert "VIP member 1000010" in host.page.locator(".osigu-result").inner_text()
+    press_continue(host)
+    choose_products(host, "R51", {"MED-042": 1})
+    press_continue(host)
+    host.wait_step("review_and_submit")
+    configuration = host.mock.get("/arc/v1/sponsors/demo-insurer/configuration", params={"product_type": "DRUG"}).json()
+    host.page.get_by_label("Professional licence number").fill("GT-COL-4411")
+    service = host.page.get_by_label("Service type")
+    kinds = host.page.get_by_label("Authorization type")
+    assert service.locator("option").all_inner_texts() == configuration["service_type_codes"]
+    assert kinds.locator("option").all_inner_texts() == configuration["authorization_types"]["accepted"]
+    service.select_option("OUTPATIENT")
+    kinds.select_option("PRESCRIPTION")
+    submit(host)
+    outcome = host.wait_outcome()
+    request = host.mock.get(f"/arc/v1/authorization-requests/{outcome['authorization_request_id']}").json()
+    assert (request["sponsor_slug"], request["beneficiary_id"]) == ("demo-insurer", 1000010)
+    assert (request["professional_license_number"], request["service_type_code"], request["authorization_type"]) == (
+        "GT-COL-4411",
+        "OUTPATIENT",
+        "PRESCRIPTION",
+    )
+    assert outcome["status"] == "COMPLETED" and outcome["authorizations"][0]["status"] == "APPROVED"
+
+
+def test_prefill_fills_the_search_the_diagnosis_and_the_products(host):
+    """approved-mx with async-sponsor (no document asked): every input comes from prefill."""
+    prefill = {
+        "beneficiarySearchInput": {"member_id": "AS-1000011"},
+        "diagnosisCode": "J20",
+        "products": [{"product_code": "MED-042", "quantity": 4, "posology": "1 cada 6 horas"}],
+    }
+    host.mount("preauth", "clinic", options={"sponsorSlug": "async-sponsor", "prefill": prefill})
+    host.page.wait_for_selector(".osigu-form")
+    assert host.page.locator('.osigu-form input[name="member_id"]').input_value() == "AS-1000011"
+    host.page.get_by_role("button", name="Search", exact=True).click()
+    host.page.wait_for_selector(".osigu-result .osigu-card")
+    press_continue(host)
+    host.wait_step("select_products")
+    host.page.wait_for_selector('input[name="osigu-diagnosis"][value="J20"]:checked')
+    row = host.page.locator('[data-product="MED-042"]')
+    assert row.locator('input[type="checkbox"]').is_checked()
+    assert row.get_by_label("Quantity").input_value() == "4"
+    press_continue(host)
+    host.wait_step("review_and_submit")
+    submit(host)
+    outcome = host.wait_outcome()
+    request = host.mock.get(f"/arc/v1/authorization-requests/{outcome['authorization_request_id']}").json()
+    assert [d["code"] for d in request["diagnoses"]] == ["J20"]
+    assert [(p["product_code"], p["quantity"], p["posology"]) for p in request["products"]] == [
+        ("MED-042", 4, "1 cada 6 horas")
+    ]
+
+
+def test_product_type_limits_the_list_to_the_providers_products_of_that_type(host):
+    prefill = {"beneficiaryId": 1000001}
+    host.mount(
+        "preauth", "clinic", options={"sponsorSlug": "sponsor-sandbox", "productType": "LAB", "prefill": prefill}
+    )
+    host.wait_step("search_beneficiary")
+    press_continue(host)
+    host.wait_step("select_products")
+    host.page.wait_for_selector("[data-product]")
+    shown = host.page.locator("[data-product]").evaluate_all("rows => rows.map(r => r.dataset.product)")
+    registered = host.mock.get("/arc/v1/providers/products", params={"product_type": "LABORATORY", "size": 100})
+    assert sorted(shown) == sorted(p["product_code"] for p in registered.json()["content"])
+    assert "LAB-HEMO" in shown and "MED-042" not in shown
+
+
+def test_an_indication_that_is_not_a_pdf_png_or_jpeg_is_refused_on_the_field(host):
+    host.mount("preauth", "clinic", options={"sponsorSlug": "sponsor-sandbox", "prefill": {"beneficiaryId": 1000001}})
+    host.wait_step("search_beneficiary")
+    press_continue(host)
+    choose_products(host, "R51", {"MED-042": 1})
+    press_continue(host)
+    host.wait_step("capture_indication")
+    upload = host.page.locator('input[type="file"]')
+    upload.set_input_files({"name": "notes.txt", "mimeType": "text/plain", "buffer": b"not a document"})
+    press_continue(host)
+    assert upload.get_attribute("aria-invalid") == "true"
+    assert host.page.locator(".osigu-w").get_attribute("data-step") == "capture_indication"
+    assert not [c for c in host.calls() if c[0] == "POST" and c[1].startswith("/arc/")]

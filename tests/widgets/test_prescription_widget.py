@@ -8,6 +8,7 @@ and from an independent computation (the v2 hash with the ``rfc8785`` package), 
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime, timedelta
 
 import rfc8785
 
@@ -36,7 +37,14 @@ def add_from_search(host, text: str) -> None:
     host.page.locator(".osigu-pick").first.get_by_role("button").click()
 
 
-def walk_to_consent(host, document_number: str, license_number: str, shoot: bool = False) -> None:
+def walk_to_consent(
+    host,
+    document_number: str,
+    license_number: str,
+    shoot: bool = False,
+    doctor: str = "Dra. Ana Torres",
+    posology: str = "1 tableta cada 8 horas",
+) -> None:
     find_patient(host, document_number)
     if shoot:
         host.shoot("resolve_patient")
@@ -51,13 +59,13 @@ def walk_to_consent(host, document_number: str, license_number: str, shoot: bool
     add_from_search(host, "MED-042")
     row = host.page.locator('[data-medication="MED-042"]')
     row.get_by_label("Quantity").fill("20")
-    row.get_by_label("Posology").fill("1 tableta cada 8 horas")
+    row.get_by_label("Posology").fill(posology)
     row.get_by_label("Duration (days)").fill("7")
     if shoot:
         host.shoot("select_medications")
     press(host, "Continue")
     host.wait_step("review")
-    host.page.get_by_label("Doctor’s name").fill("Dra. Ana Torres")
+    host.page.get_by_label("Doctor’s name").fill(doctor)
     host.page.locator(".osigu-step fieldset input").nth(1).fill(license_number)
     if shoot:
         host.shoot("review")
@@ -74,6 +82,9 @@ def consent_and_issue(host, shoot: bool = False) -> None:
 
 
 def test_happy_path_issues_v1_1_and_emails_the_patient(host):
+    # The mock clock two days behind the wall clock, frozen: the consent must be dated by the mock's now.
+    mock_now = (datetime.now(UTC) - timedelta(days=2)).replace(microsecond=0)
+    host.mock.set_clock(now=mock_now.strftime("%Y-%m-%dT%H:%M:%S.000Z"), frozen=True)
     host.mount("prescription", "doctors-office", options={"delivery": {"channel": "EMAIL"}, "theme": "light"})
     walk_to_consent(host, "1000000001", "MP-12345", shoot=True)
     consent_and_issue(host, shoot=True)
@@ -92,8 +103,9 @@ def test_happy_path_issues_v1_1_and_emails_the_patient(host):
         "outcome",
     ]
     rx = host.mock.get(f"/ehr/v1/prescriptions/{outcome['prescription_id']}", role="doctors-office").json()
-    assert rx["version"] in ("v1.1", "V1_1", "1.1") or rx["consent"] is not None
+    assert rx["version"] == "v1.1"
     assert rx["consent"]["accepted"] is True and rx["consent"]["method"] == "VERBAL"
+    assert rx["consent"]["accepted_at"] == mock_now.strftime("%Y-%m-%dT%H:%M:%S.000Z")
     assert outcome["prescription_code"] == rx["code"]
     assert outcome["version"] == "v1.1"
     assert outcome["issued_at"] == rx["created_at"]
@@ -127,7 +139,8 @@ def test_happy_path_issues_v1_1_and_emails_the_patient(host):
 
 def spanish_office_v2(host) -> dict:
     host.mount("prescription", "doctors-office-es", options={"delivery": {"channel": "NONE"}, "locale": "en"})
-    walk_to_consent(host, "12345678Z", "282812345")
+    # Non-ASCII text: the hash is over the UTF-8 bytes of the canonical JSON.
+    walk_to_consent(host, "12345678Z", "282812345", doctor="Dr. Íñigo Muñoz", posology="1 comprimido después de comer")
     consent_and_issue(host)
     outcome = host.wait_outcome()
     assert_valid_prescription_outcome(outcome)
@@ -157,16 +170,27 @@ def spanish_office_v2(host) -> dict:
     return outcome
 
 
+COUNT_DIGESTS = """
+  window.__digests = 0;
+  const digest = crypto.subtle.digest.bind(crypto.subtle);
+  crypto.subtle.digest = function (...args) { window.__digests += 1; return digest(...args); };
+"""
+
+
 def test_spanish_office_issues_v2_with_the_hash_computed_by_web_crypto(host):
+    host.page.add_init_script(COUNT_DIGESTS)
     spanish_office_v2(host)
-    assert host.page.evaluate("window.isSecureContext") is True
+    assert host.page.evaluate("window.__digests") == 1
 
 
 def test_spanish_office_issues_v2_with_the_plain_javascript_hash_where_web_crypto_is_unavailable(host):
     # A page that is not a secure context has no crypto.subtle: the widget's own SHA-256 signs instead.
-    host.page.add_init_script("Object.defineProperty(window, 'isSecureContext', {value: false})")
+    host.page.add_init_script(
+        "Object.defineProperty(window, 'isSecureContext', {value: false});"
+        "Object.defineProperty(window.crypto, 'subtle', {value: undefined});"
+    )
     spanish_office_v2(host)
-    assert host.page.evaluate("window.isSecureContext") is False
+    assert host.page.evaluate("window.crypto.subtle") is None
 
 
 def test_link_delivery_gives_a_patient_page_served_by_the_mock(host):
@@ -328,3 +352,49 @@ def test_keyboard_only_completion_with_visible_focus(browser, osigu_mock_server,
         assert outcome["delivery"]["channel"] == "LINK" and outcome["delivery"]["delivered"] is True
     finally:
         context.close()
+
+
+def test_prefill_and_a_confirmed_email_to_another_address(host):
+    """Every input from prefill (the patient's document, the diagnosis, the medication, the doctor), telemetry,
+    and delivery by e-mail to the address given, after the user confirms."""
+    options = {
+        "prefill": {
+            "patientSearchInput": "1000000002",
+            "diagnoses": [{"diagnosis_code": "J20"}],
+            "medications": [
+                {"product_code": "MED-042", "quantity": 10, "posology": "1 cada 12 horas", "duration_days": 5}
+            ],
+            "doctor": {"name": "Dr. Prefill", "medical_license_number": "MP-999"},
+        },
+        "delivery": {"channel": "EMAIL", "email": "cuidador@example.com", "confirmBeforeSend": True},
+        "telemetry": {"trackingId": "rx-trk-1"},
+    }
+    host.mount("prescription", "doctors-office", options=options)
+    host.wait_step("resolve_patient")
+    host.page.wait_for_selector('input[name="osigu-patient"]:checked')
+    press(host, "Continue")
+    host.page.wait_for_selector('[data-diagnosis="J20"]')
+    press(host, "Continue")
+    host.page.wait_for_selector('[data-medication="MED-042"]')
+    press(host, "Continue")
+    host.wait_step("review")
+    press(host, "Continue")
+    host.wait_step("consent_prompt")
+    consent_and_issue(host)
+    host.page.get_by_role("button", name="Send", exact=True).wait_for()
+    assert not [c for c in host.calls() if c[1].endswith("/email")]
+    host.page.get_by_role("button", name="Send", exact=True).click()
+    outcome = host.wait_outcome()
+    assert_valid_prescription_outcome(outcome)
+    assert outcome["telemetry_id"] == "rx-trk-1"
+    assert outcome["patient"] == {"patient_id": "3000002", "first_name": "CARLOS", "last_name": "RAMIREZ"}
+    assert outcome["delivery"] == {"channel": "EMAIL", "email": "cuidador@example.com", "delivered": True}
+    (email,) = host.mock.outbox("EMAIL")
+    assert email["to"] == "cuidador@example.com"
+    rx = host.mock.get(f"/ehr/v1/prescriptions/{outcome['prescription_id']}", role="doctors-office").json()
+    assert [d["code"] for d in rx["diagnoses"]] == ["J20"]
+    assert [(p["product_code"], p["quantity"], p["posology"]) for p in rx["products"]] == [
+        ("MED-042", 10, "1 cada 12 horas")
+    ]
+    assert [t["duration_days"] for t in rx["treatments"]] == [5]
+    assert (rx["doctor"]["name"], rx["doctor"]["medical_license_number"]) == ("Dr. Prefill", "MP-999")
