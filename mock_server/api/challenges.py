@@ -8,7 +8,8 @@ Embedded (``?origin=<the embedding page's origin>``, as the widgets open it in a
 it; once the code is right the page posts ``{type: "osigu:otp", otp_verification_token}`` to that origin only,
 and the widget completes with that token.
 A biometric challenge keeps the match / no match buttons and posts ``{type: "osigu:challenge", kind, status}``.
-``locale`` (``en``, ``es``, ``pt-BR``) chooses the page's language.
+``locale`` (``en``, ``es``, ``pt-BR``) chooses the page's language and ``theme`` (``light``, ``dark``, ``auto``) its
+colours, as the widget's own.
 """
 
 from __future__ import annotations
@@ -94,14 +95,17 @@ TEXT = {
 }
 
 PAGE = """<!doctype html>
-<html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<html lang="{lang}" data-theme="{theme}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>osigu-mock: {title}</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:40rem;margin:1rem auto;padding:0 1rem;line-height:1.5}}
 h1{{font-size:1.4rem}}dt{{font-weight:600}}
 button,input{{font-size:1.1rem;margin:.25rem 1rem .25rem 0;padding:.5rem 1rem}}
 :focus-visible{{outline:3px solid #1d4ed8;outline-offset:2px}}
 [role=alert]{{color:#b91c1c;font-weight:600}}
-@media (prefers-color-scheme: dark){{body{{background:#111827;color:#f3f4f6}}}}</style></head>
+:root{{color-scheme:light dark}}:root[data-theme=light]{{color-scheme:light}}:root[data-theme=dark]{{color-scheme:dark}}
+:root[data-theme=dark] body{{background:#111827;color:#f3f4f6}}
+@media (prefers-color-scheme: dark){{:root[data-theme=auto] body{{background:#111827;color:#f3f4f6}}}}</style></head>
 <body><main><h1>{title}</h1>
 <p>{intro}</p>
 {first}
@@ -114,21 +118,25 @@ DETAILS = """<dl><dt>{l_challenge}</dt><dd>{challenge_id}</dd><dt>{l_beneficiary
 <dt>{l_sponsor}</dt><dd>{sponsor_slug}</dd><dt>{l_status}</dt><dd id="status">{status}</dd></dl>"""
 
 
-def _embedding(request: Request) -> tuple[str | None, str]:
-    """The embedding page's origin (checked to be one) and the page's locale."""
+THEMES = ("light", "dark", "auto")
+
+
+def _embedding(request: Request) -> tuple[str | None, str, str]:
+    """The embedding page's origin (checked to be one), the page's locale and its theme."""
     params = query(request)
     origin = params.get("origin") or None
     if origin is not None and not ORIGIN.fullmatch(origin):
         raise ApiError("MOCK-422-validation-failed", errors=[FieldError("origin", "must be an http(s) origin")])
     locale = params.get("locale", "en")
-    return origin, locale if locale in TEXT else "en"
+    theme = params.get("theme", "auto")
+    return origin, locale if locale in TEXT else "en", theme if theme in THEMES else "auto"
 
 
-def _form(challenge: Challenge, origin: str | None, locale: str, just_sent: bool) -> str:
+def _form(challenge: Challenge, origin: str | None, locale: str, theme: str, just_sent: bool) -> str:
     """What the page asks: nothing once decided; embedded for an OTP, send a code then type it; else the
     match / no match buttons."""
     text = TEXT[locale]
-    action = escape("?" + urlencode({"origin": origin, "locale": locale}) if origin else "")
+    action = escape("?" + urlencode({"origin": origin, "locale": locale, "theme": theme}) if origin else "")
     if challenge.status != "PENDING":
         return f"<p>{escape(text['again'].format(subject=challenge.subject))}</p>"
     if not (origin and challenge.kind == VerificationKind.OTP):
@@ -158,9 +166,9 @@ def _page(
     message: dict | None = None,
     verified: bool = False,
 ) -> HTMLResponse:
-    origin, locale = _embedding(request)
+    origin, locale, theme = _embedding(request)
     text = TEXT[locale]
-    form = "" if verified else _form(challenge, origin, locale, bool(notice))
+    form = "" if verified else _form(challenge, origin, locale, theme, bool(notice))
     script = ""
     if origin and message is not None:
         # Posted to the embedding page's origin only, never "*".
@@ -180,6 +188,7 @@ def _page(
     return HTMLResponse(
         PAGE.format(
             lang=locale,
+            theme=theme,
             title=escape(text["title"].format(kind=challenge.kind)),
             intro=escape(text["intro"].format(what=what, subject=challenge.subject)),
             # Embedded, the form comes first (the iframe is small); the challenge's details follow it.
@@ -200,7 +209,7 @@ async def show(request: Request, _: Principal | None) -> Response:
 
 async def decide(request: Request, _: Principal | None) -> Response:
     ledger, challenge = sandbox_of(request).challenge(request.path_params["challenge_id"])
-    _, locale = _embedding(request)
+    _, locale, _ = _embedding(request)
     raw = await request.body()
     if raw and media_type(request) != FORM_TYPE:
         raise ApiError("MOCK-415-unsupported-media-type", f"Send the outcome as {FORM_TYPE}.")

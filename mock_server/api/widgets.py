@@ -110,7 +110,7 @@ async def create_link(request: Request, principal: Principal) -> Response:
 
 PATIENT_PAGE = """<!doctype html>
 <html lang="es"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Receta electrónica {code}</title>
+<title>Receta electrónica {code}</title><link rel="icon" href="data:,">
 <style>body{{font-family:system-ui,sans-serif;max-width:40rem;margin:1rem auto;padding:0 1rem;line-height:1.5}}
 .code{{font-size:2rem;letter-spacing:.15em;font-weight:700}}li{{margin:.25rem 0}}</style></head>
 <body><main><h1>Receta electrónica</h1>

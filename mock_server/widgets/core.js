@@ -207,6 +207,7 @@ function Shell(kind, options, stepNames) {
   var shell = {
     t: t,
     locale: locale,
+    theme: theme,
     root: root,
     hooks: hooks,
     call: call,

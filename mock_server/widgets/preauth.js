@@ -521,7 +521,8 @@ function mountPreAuth(options) {
     shell.show('otp_challenge', function (section) {
       section.appendChild(el('p', { text: t(kind === 'OTP' ? 'otp.intro' : 'biometric.intro') }));
       var source = refusal.challenge_url + (refusal.challenge_url.indexOf('?') >= 0 ? '&' : '?') +
-        'origin=' + encodeURIComponent(location.origin) + '&locale=' + encodeURIComponent(shell.locale);
+        'origin=' + encodeURIComponent(location.origin) + '&locale=' + encodeURIComponent(shell.locale) +
+        '&theme=' + encodeURIComponent(shell.theme);
       var frame = el('iframe', { src: source, title: t('otp.frame'), class: 'osigu-frame' });
       section.appendChild(frame);
       if (messageListener) window.removeEventListener('message', messageListener);

@@ -256,6 +256,14 @@ def test_the_embedded_page_speaks_the_widgets_locale(client, auth):
     assert 'lang="pt-BR"' in client.get(embedded(path, "pt-BR")).text
 
 
+def test_the_embedded_page_takes_the_widgets_theme(client, auth):
+    _, path = otp_challenge(client, auth)
+    assert '<html lang="en" data-theme="dark">' in client.get(embedded(path) + "&theme=dark").text
+    assert 'data-theme="auto"' in client.get(embedded(path) + "&theme=neon").text
+    sent = form(client, embedded(path) + "&theme=dark", "action=send")
+    assert 'action="?origin=http%3A%2F%2Flocalhost%3A3000&amp;locale=en&amp;theme=dark"' in sent.text
+
+
 def test_an_origin_that_is_not_one_is_refused(client, auth):
     _, path = otp_challenge(client, auth)
     refused = client.get(f"{path}?origin=javascript:alert(1)")

@@ -209,11 +209,14 @@ class WidgetHost:
         original = root.get_attribute("data-theme")
         for theme in themes:
             if theme:
+                # The root's theme, and the system's for what follows it (the challenge iframe's "auto").
                 root.evaluate("(node, theme) => node.setAttribute('data-theme', theme)", theme)
+                self.page.emulate_media(color_scheme=theme)
             path = folder / f"{len(self.shots) // len(themes) + 1:02d}-{label}{'-' + theme if theme else ''}.png"
             self.page.screenshot(path=str(path), full_page=True)
             self.shots.append(path)
         root.evaluate("(node, theme) => node.setAttribute('data-theme', theme)", original)
+        self.page.emulate_media(color_scheme="light")
 
 
 @pytest.fixture

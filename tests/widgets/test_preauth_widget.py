@@ -157,7 +157,7 @@ def test_otp_challenge_runs_in_the_mocks_iframe_and_its_token_completes_the_requ
     source = host.page.locator("iframe.osigu-frame").get_attribute("src")
     page_origin = host.page.evaluate("location.origin")
     assert source.startswith(host.mock.url + "/challenges/")
-    assert source.endswith(f"?origin={page_origin.replace(':', '%3A').replace('/', '%2F')}&locale=en")
+    assert source.endswith(f"?origin={page_origin.replace(':', '%3A').replace('/', '%2F')}&locale=en&theme=auto")
     # A message from anywhere but the mock's iframe is ignored: the host page posts a forged token to itself.
     host.page.evaluate("window.postMessage({type: 'osigu:otp', otp_verification_token: 'otv_forged'}, '*')")
     host.page.wait_for_timeout(300)

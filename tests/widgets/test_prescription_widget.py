@@ -143,6 +143,7 @@ def spanish_office_v2(host) -> dict:
     walk_to_consent(host, "12345678Z", "282812345", doctor="Dr. Íñigo Muñoz", posology="1 comprimido después de comer")
     consent_and_issue(host)
     outcome = host.wait_outcome()
+    host.shoot("outcome-v2")
     assert_valid_prescription_outcome(outcome)
     assert outcome["version"] == "v2"
     assert outcome["delivery"] == {"channel": "NONE", "delivered": False}
@@ -398,3 +399,21 @@ def test_prefill_and_a_confirmed_email_to_another_address(host):
     ]
     assert [t["duration_days"] for t in rx["treatments"]] == [5]
     assert (rx["doctor"]["name"], rx["doctor"]["medical_license_number"]) == ("Dr. Prefill", "MP-999")
+
+
+def test_the_example_page_mounts_both_widgets_with_tokens_from_its_proxy(host):
+    """The README's example page, served by the mock: its tokens come from POST /widgets/example/token."""
+    page = host.page
+    page.goto(host.mock.url + "/widgets/example")
+    page.get_by_role("button", name="Mount").click()
+    page.wait_for_selector('.osigu-w [data-form="national-id"]')  # the sponsor's form: the token worked
+    assert "onReady" in page.locator("#log").inner_text()
+    page.get_by_label("Widget").select_option("prescription")
+    page.get_by_label("Client").select_option("demo-doctors-office-es")
+    page.get_by_label("Locale").select_option("es")
+    page.get_by_role("button", name="Mount").click()
+    page.wait_for_selector('.osigu-w[data-widget="rx"][data-step="resolve_patient"]')
+    assert page.locator(".osigu-w").count() == 1  # the pre-authorization widget was unmounted
+    assert page.locator(".osigu-w h2").inner_text() == "Receta electrónica"
+    assert "secret" not in page.content().replace("the client secret never reaches the browser", "")
+    assert host.console_errors == []
