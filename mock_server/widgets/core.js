@@ -239,6 +239,15 @@ function Shell(kind, options, stepNames) {
       }
     },
     announce: function (text) { live.textContent = text; },
+    // The outcome step's last row, and onComplete, once per mount whatever happens next.
+    closeRow: function () {
+      return el('div', { class: 'osigu-actions' }, [button(t('close'), function () { call('onClose'); }, 'primary')]);
+    },
+    completeOnce: function (outcome) {
+      if (shell.completed) return;
+      shell.completed = true;
+      call('onComplete', outcome);
+    },
     error: function (text) {
       alertLine.textContent = text;
       alertLine.hidden = !text;
@@ -260,6 +269,23 @@ function Shell(kind, options, stepNames) {
     }
   };
   return shell;
+}
+
+// The values of a form's fields ({name: field(...)}): trimmed, empty ones left out; a required one left empty
+// is marked on its field. ok is false when any was.
+function collect(fields, t) {
+  var body = {};
+  var ok = true;
+  Object.keys(fields).forEach(function (name) {
+    var value = fields[name].control.value.trim();
+    fields[name].setError('');
+    if (!value && fields[name].control.required) {
+      fields[name].setError(t('required'));
+      ok = false;
+    }
+    if (value) body[name] = value;
+  });
+  return { body: body, ok: ok };
 }
 
 // Field errors of a 422 on the fields that show them: errors[].path names the body's field.
@@ -285,6 +311,13 @@ function checkEnvironment(shell, options) {
 
 function telemetryId(options) {
   return options.telemetry && options.telemetry.trackingId ? String(options.telemetry.trackingId) : undefined;
+}
+
+// What both outcomes end with: the time since mount and the host's tracking id, when it gave one.
+function stamped(outcome, startedAt, trackingId) {
+  outcome.duration_ms = Math.max(0, Math.round(now() - startedAt));
+  if (trackingId) outcome.telemetry_id = trackingId;
+  return outcome;
 }
 
 function now() {

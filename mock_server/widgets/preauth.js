@@ -41,14 +41,11 @@ function preAuthOutcome(request, startedAt, trackingId) {
     group.products.push({ product_code: line.product_code, quantity: line.quantity });
   });
   var pending = groups.some(function (g) { return g.status === 'PENDING_SPONSOR'; }) || request.status === 'PENDING_SPONSOR';
-  var outcome = {
+  return stamped({
     authorization_request_id: String(request.id),
     status: pending ? 'PENDING_SPONSOR' : 'COMPLETED',
-    authorizations: groups,
-    duration_ms: Math.max(0, Math.round(now() - startedAt))
-  };
-  if (trackingId) outcome.telemetry_id = trackingId;
-  return outcome;
+    authorizations: groups
+  }, startedAt, trackingId);
 }
 
 function mountPreAuth(options) {
@@ -58,7 +55,6 @@ function mountPreAuth(options) {
   var prefill = options.prefill || {};
   var api = Api(options.getToken);
   var startedAt = now();
-  var completed = false;
   var messageListener = null;
   var state = {
     sponsor: options.sponsorSlug || null,
@@ -169,18 +165,9 @@ function mountPreAuth(options) {
     form.appendChild(el('div', { class: 'osigu-actions' }, [button(t('search'), null, 'primary')]));
     form.addEventListener('submit', function (event) {
       event.preventDefault();
-      var body = {};
-      var missing = false;
-      Object.keys(fields).forEach(function (slug) {
-        var value = fields[slug].control.value.trim();
-        fields[slug].setError('');
-        if (!value && fields[slug].control.required) {
-          fields[slug].setError(t('required'));
-          missing = true;
-        }
-        if (value) body[slug] = value;
-      });
-      if (missing) {
+      var given = collect(fields, t);
+      var body = given.body;
+      if (!given.ok) {
         shell.error(t('error.fields'));
         return;
       }
@@ -429,14 +416,9 @@ function mountPreAuth(options) {
       }
       var back = button(t('back'), r.documents.length ? stepIndication : stepProducts);
       var submit = button(t('submit'), function () {
-        var ok = true;
-        Object.keys(fields).forEach(function (name) {
-          var value = fields[name].control.value.trim();
-          fields[name].setError(value ? '' : t('required'));
-          if (!value) ok = false;
-          state.extra[name] = value;
-        });
-        if (!ok) {
+        var given = collect(fields, t);
+        Object.keys(fields).forEach(function (name) { state.extra[name] = given.body[name] || ''; });
+        if (!given.ok) {
           shell.error(t('error.fields'));
           return;
         }
@@ -560,12 +542,9 @@ function mountPreAuth(options) {
         ]));
       });
       section.appendChild(list);
-      section.appendChild(el('div', { class: 'osigu-actions' }, [button(t('close'), function () { shell.call('onClose'); }, 'primary')]));
+      section.appendChild(shell.closeRow());
     });
-    if (!completed) {
-      completed = true;
-      shell.call('onComplete', outcome);
-    }
+    shell.completeOnce(outcome);
   }
 
   stepSearch();

@@ -9,7 +9,7 @@ var CONSENT_METHODS = ['VERBAL', 'WRITTEN', 'DIGITAL'];
 function prescriptionOutcome(rx, state, delivery, startedAt, trackingId) {
   var names = {};
   state.medications.forEach(function (m) { names[m.product_code] = m; });
-  var outcome = {
+  return stamped({
     prescription_id: String(rx.id),
     prescription_code: rx.code,
     version: state.version,
@@ -26,11 +26,8 @@ function prescriptionOutcome(rx, state, delivery, startedAt, trackingId) {
       if (m.duration_days) line.duration_days = m.duration_days;
       return line;
     }),
-    delivery: delivery,
-    duration_ms: Math.max(0, Math.round(now() - startedAt))
-  };
-  if (trackingId) outcome.telemetry_id = trackingId;
-  return outcome;
+    delivery: delivery
+  }, startedAt, trackingId);
 }
 
 function mountPrescription(options) {
@@ -41,7 +38,6 @@ function mountPrescription(options) {
   var delivery = options.delivery || { channel: 'NONE' };
   var api = Api(options.getToken);
   var startedAt = now();
-  var completed = false;
   var state = {
     patient: null,
     diagnoses: [],
@@ -142,18 +138,9 @@ function mountPrescription(options) {
     var details = el('details', { class: 'osigu-details' }, [el('summary', { text: t('patient.create') }), form]);
     form.addEventListener('submit', function (event) {
       event.preventDefault();
-      var body = {};
-      var ok = true;
-      Object.keys(fields).forEach(function (k) {
-        var value = fields[k].control.value.trim();
-        fields[k].setError('');
-        if (!value && fields[k].control.required) {
-          fields[k].setError(t('required'));
-          ok = false;
-        }
-        if (value) body[k] = value;
-      });
-      if (!ok) {
+      var given = collect(fields, t);
+      var body = given.body;
+      if (!given.ok) {
         shell.error(t('error.fields'));
         return;
       }
@@ -503,12 +490,9 @@ function mountPrescription(options) {
       if (d.channel === 'EMAIL') section.appendChild(el('p', { 'data-delivery': 'EMAIL', text: t(d.delivered ? 'delivery.EMAIL' : 'delivery.EMAIL_failed', { email: d.email }) }));
       else if (d.channel === 'LINK' && d.link_url) section.appendChild(el('p', { 'data-delivery': 'LINK' }, [el('a', { href: d.link_url, target: '_blank', rel: 'noopener', text: t('delivery.LINK') })]));
       else section.appendChild(el('p', { 'data-delivery': d.channel, text: t('delivery.NONE') }));
-      section.appendChild(el('div', { class: 'osigu-actions' }, [button(t('close'), function () { shell.call('onClose'); }, 'primary')]));
+      section.appendChild(shell.closeRow());
     });
-    if (!completed) {
-      completed = true;
-      shell.call('onComplete', outcome);
-    }
+    shell.completeOnce(outcome);
   }
 
   stepPatient();

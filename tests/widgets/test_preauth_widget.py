@@ -50,7 +50,7 @@ def test_happy_path_walks_every_step_and_reports_the_approved_authorizations(hos
     host.wait_step("search_beneficiary")
     host.page.wait_for_selector('[data-form="national-id"]')
     host.shoot("search_beneficiary")
-    search_beneficiary(host, **{"Tipo de documento": "CC", "Número de documento": "1000000001"})
+    search_beneficiary(host, **maria_like("1000000001"))
     host.shoot("search_beneficiary-found")
     press_continue(host)
     choose_products(host, "R51", {"MED-042": 2, "LAB-HEMO": 1})
@@ -208,9 +208,7 @@ def test_a_wrong_code_in_the_iframe_is_told_there_and_nothing_completes(host):
 
 def test_rejected_outcome_carries_the_sponsors_reason(host):
     """rejected-co: every line rejected, with a reason (README "Personas")."""
-    walk_to_submit(
-        host, "sponsor-sandbox", {"Tipo de documento": "CC", "Número de documento": "1000000002"}, {"MED-042": 1}
-    )
+    walk_to_submit(host, "sponsor-sandbox", maria_like("1000000002"), {"MED-042": 1})
     submit(host)
     outcome = host.wait_outcome()
     host.shoot("outcome-rejected")
@@ -242,7 +240,7 @@ def test_partial_approval_reports_the_approved_and_the_rejected_lines_apart(host
     walk_to_submit(
         host,
         "sponsor-sandbox",
-        {"Tipo de documento": "CC", "Número de documento": "1000000004"},
+        maria_like("1000000004"),
         {"MED-042": 1, "MED-SBX-001": 2},
     )
     submit(host)
@@ -283,7 +281,7 @@ def test_before_submit_can_change_the_request(host):
     walk_to_submit(
         host,
         "sponsor-sandbox",
-        {"Tipo de documento": "CC", "Número de documento": "1000000001"},
+        maria_like("1000000001"),
         {"MED-042": 1},
         beforeSubmit="triple",
     )
@@ -297,7 +295,7 @@ def test_before_submit_returning_false_cancels_without_any_request(host):
     walk_to_submit(
         host,
         "sponsor-sandbox",
-        {"Tipo de documento": "CC", "Número de documento": "1000000001"},
+        maria_like("1000000001"),
         {"MED-042": 1},
         beforeSubmit="cancel",
     )
@@ -313,7 +311,7 @@ def test_before_submit_returning_false_cancels_without_any_request(host):
 def test_inactive_coverage_is_told_in_words_and_stops_the_flow(host):
     host.mount("preauth", "clinic", options={"sponsorSlug": "sponsor-sandbox"})
     host.page.wait_for_selector(".osigu-form")
-    search_beneficiary(host, **{"Tipo de documento": "CC", "Número de documento": "1000000006"})
+    search_beneficiary(host, **maria_like("1000000006"))
     assert "coverage is not active" in host.alert()
     assert host.page.locator(".osigu-result").get_by_role("button", name="Continue").count() == 0
     assert host.events("error") == []

@@ -228,17 +228,23 @@ def test_before_issue_returning_false_cancels_without_any_prescription(host):
     assert host.events("complete") == []
 
 
-def test_a_new_patient_is_created_through_the_api(host):
+def create_patient(host, first: str, last: str, document_type: str, number: str, born: str):
+    """Open "Create a new patient" on resolve_patient, fill it and send it; the form's locator."""
     host.mount("prescription", "doctors-office")
     host.wait_step("resolve_patient")
     host.page.locator("summary").click()
     form = host.page.locator("details form")
-    form.get_by_label("First name").fill("JUAN")
-    form.get_by_label("Last name").fill("PEREZ")
-    form.get_by_label("Document type").select_option("CC")
-    form.get_by_label("Document number").fill("52123456")
-    form.get_by_label("Date of birth").fill("1980-05-17")
+    form.get_by_label("First name").fill(first)
+    form.get_by_label("Last name").fill(last)
+    form.get_by_label("Document type").select_option(document_type)
+    form.get_by_label("Document number").fill(number)
+    form.get_by_label("Date of birth").fill(born)
     form.get_by_role("button", name="Create a new patient").click()
+    return form
+
+
+def test_a_new_patient_is_created_through_the_api(host):
+    create_patient(host, "JUAN", "PEREZ", "CC", "52123456", "1980-05-17")
     host.wait_step("select_diagnoses")
     (created,) = host.mock.get(
         "/ehr/v1/patients", params={"document_number": "52123456"}, role="doctors-office"
@@ -249,16 +255,7 @@ def test_a_new_patient_is_created_through_the_api(host):
 
 def test_a_rest_refusal_is_shown_in_words_on_the_field(host):
     """A Spanish DNI with a wrong check letter: the API's 422 names the field; the widget shows it there."""
-    host.mount("prescription", "doctors-office")
-    host.wait_step("resolve_patient")
-    host.page.locator("summary").click()
-    form = host.page.locator("details form")
-    form.get_by_label("First name").fill("ANA")
-    form.get_by_label("Last name").fill("RUIZ")
-    form.get_by_label("Document type").select_option("DNI")
-    form.get_by_label("Document number").fill("12345678A")
-    form.get_by_label("Date of birth").fill("1980-05-17")
-    form.get_by_role("button", name="Create a new patient").click()
+    form = create_patient(host, "ANA", "RUIZ", "DNI", "12345678A", "1980-05-17")
     host.page.wait_for_selector('details form input[aria-invalid="true"]')
     assert "(422)" in host.alert()
     assert form.get_by_label("Document number").get_attribute("aria-invalid") == "true"
@@ -273,6 +270,16 @@ def tab_to(page, selector: str, limit: int = 60) -> None:
             return
         page.keyboard.press("Tab")
     raise AssertionError(f"Tab never reached {selector}")
+
+
+def keyboard_add(page, text: str) -> None:
+    """Search the step's catalogue for ``text`` and add the first result, by keyboard."""
+    tab_to(page, ".osigu-step form.osigu-inline input")
+    page.keyboard.type(text)
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".osigu-pick button")
+    tab_to(page, ".osigu-pick button")
+    page.keyboard.press("Enter")
 
 
 def assert_focus_visible(page) -> None:
@@ -303,24 +310,14 @@ def test_keyboard_only_completion_with_visible_focus(browser, osigu_mock_server,
         assert_focus_visible(page)
         page.keyboard.press("Enter")
         host.wait_step("select_diagnoses")
-        tab_to(page, ".osigu-step form.osigu-inline input")
-        page.keyboard.type("R51")
-        page.keyboard.press("Enter")
-        page.wait_for_selector(".osigu-pick button")
-        tab_to(page, ".osigu-pick button")
-        page.keyboard.press("Enter")
+        keyboard_add(page, "R51")
         page.wait_for_selector('[data-diagnosis="R51"]')
         host.shoot("select_diagnoses")
         assert page.evaluate(overflow)
         tab_to(page, ".osigu-step > .osigu-actions .osigu-btn-primary")
         page.keyboard.press("Enter")
         host.wait_step("select_medications")
-        tab_to(page, ".osigu-step form.osigu-inline input")
-        page.keyboard.type("MED-042")
-        page.keyboard.press("Enter")
-        page.wait_for_selector(".osigu-pick button")
-        tab_to(page, ".osigu-pick button")
-        page.keyboard.press("Enter")
+        keyboard_add(page, "MED-042")
         page.wait_for_selector('[data-medication="MED-042"]')
         tab_to(page, '[data-medication="MED-042"] input[type="text"]')
         page.keyboard.type("1 cada 8 horas")
