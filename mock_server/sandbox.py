@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+from collections.abc import Callable
 from dataclasses import fields
 from typing import Any
 
@@ -94,21 +95,26 @@ class Sandbox:
         for _, ledger in self.store.items():
             ledger.area(Webhooks).transport = transport
 
-    def challenge(self, challenge_id: str) -> tuple[Ledger, Challenge]:
-        """A challenge by id, whatever its tenant (challenge URLs work without a tenant header)."""
+    def _in_any_tenant(self, lookup: Callable[[Ledger], Any]) -> tuple[Ledger, Any] | None:
+        """The first tenant whose ledger ``lookup`` finds something in, and what (pages opened without credentials
+        or a tenant header: a challenge, a patient's link)."""
         for _, ledger in self.store.items():
-            found = ledger.area(Verification).challenges.get(challenge_id)
+            found = lookup(ledger)
             if found is not None:
                 return ledger, found
-        raise ApiError("MOCK-404-challenge-not-found", f"No challenge {challenge_id!r}.")
+        return None
+
+    def challenge(self, challenge_id: str) -> tuple[Ledger, Challenge]:
+        """A challenge by id, whatever its tenant (challenge URLs work without a tenant header)."""
+        found = self._in_any_tenant(lambda ledger: ledger.area(Verification).challenges.get(challenge_id))
+        if found is None:
+            raise ApiError("MOCK-404-challenge-not-found", f"No challenge {challenge_id!r}.")
+        return found
 
     def patient_link(self, link_id: str) -> dict[str, Any] | None:
         """The prescription behind a patient's link, whatever its tenant (the page has no credentials)."""
-        for _, ledger in self.store.items():
-            found = ledger.area(Prescriptions).linked(link_id)
-            if found is not None:
-                return found
-        return None
+        found = self._in_any_tenant(lambda ledger: ledger.area(Prescriptions).linked(link_id))
+        return None if found is None else found[1]
 
     def reset(self, tenant_id: str = DEFAULT_TENANT, *, everything: bool = False) -> Ledger:
         """The tenant's ledger back to the seeded state, its clock back to wall time.

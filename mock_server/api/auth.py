@@ -29,7 +29,11 @@ BEARER_CHALLENGES = {
     "MOCK-401-token-expired": 'Bearer error="invalid_token", error_description="The access token expired"',
 }
 
+# (path prefix, area): reads need "<area>:read", the rest "<area>:write"; an area of ANY_SCOPE takes any scope.
 _SCOPE_PREFIXES: tuple[tuple[str, str], ...] = (
+    ("/webhooks/", ANY_SCOPE),
+    # Who the widget's token is (contracts/README.md, "Widgets").
+    ("/widgets/v1/session", ANY_SCOPE),
     ("/arc/", "arc"),
     ("/v1/sponsors", "arc"),
     ("/medical-catalogs/", "arc"),
@@ -46,10 +50,10 @@ _READ_METHODS = frozenset({"GET", "HEAD"})
 
 def required_scope(method: str, path: str) -> str | None:
     """The scope an API operation needs; ``ANY_SCOPE`` for webhooks; ``None`` when not OAuth-protected."""
-    if path.startswith("/webhooks/") or path == "/widgets/v1/session":
-        return ANY_SCOPE
     for prefix, area in _SCOPE_PREFIXES:
         if path.startswith(prefix) or path == prefix.rstrip("/"):
+            if area == ANY_SCOPE:
+                return ANY_SCOPE
             return f"{area}:{'read' if method.upper() in _READ_METHODS else 'write'}"
     return None
 

@@ -211,7 +211,6 @@ function Shell(kind, options, stepNames) {
     root: root,
     hooks: hooks,
     call: call,
-    steps: function () { return steps.slice(); },
     // The steps that apply to this run, in the documented order (some are known only as it goes).
     setSteps: function (names) { steps = names.slice(); },
     current: function () { return current; },
@@ -227,7 +226,8 @@ function Shell(kind, options, stepNames) {
       render(section);
       root.setAttribute('data-step', name);
       live.textContent = progress.textContent;
-      if (root.contains(document.activeElement) || shell.started) heading.focus();
+      // The first step leaves the host page's focus alone; every later one takes it to its heading.
+      if (shell.started) heading.focus();
       shell.started = true;
       var info = { name: name, index: index, total: steps.length };
       if (typeof hooks.onStepChange === 'function') {
@@ -239,6 +239,12 @@ function Shell(kind, options, stepNames) {
       }
     },
     announce: function (text) { live.textContent = text; },
+    // A form's values ({name: value}), or null after marking what is missing and saying so.
+    collect: function (fields) {
+      var given = collect(fields, t);
+      if (!given.ok) shell.error(t('error.fields'));
+      return given.ok ? given.body : null;
+    },
     // The outcome step's last row, and onComplete, once per mount whatever happens next.
     closeRow: function () {
       return el('div', { class: 'osigu-actions' }, [button(t('close'), function () { call('onClose'); }, 'primary')]);

@@ -165,12 +165,8 @@ function mountPreAuth(options) {
     form.appendChild(el('div', { class: 'osigu-actions' }, [button(t('search'), null, 'primary')]));
     form.addEventListener('submit', function (event) {
       event.preventDefault();
-      var given = collect(fields, t);
-      var body = given.body;
-      if (!given.ok) {
-        shell.error(t('error.fields'));
-        return;
-      }
+      var body = shell.collect(fields);
+      if (!body) return;
       shell.clearError();
       shell.busy(true);
       result.textContent = '';
@@ -416,12 +412,9 @@ function mountPreAuth(options) {
       }
       var back = button(t('back'), r.documents.length ? stepIndication : stepProducts);
       var submit = button(t('submit'), function () {
-        var given = collect(fields, t);
-        Object.keys(fields).forEach(function (name) { state.extra[name] = given.body[name] || ''; });
-        if (!given.ok) {
-          shell.error(t('error.fields'));
-          return;
-        }
+        var given = shell.collect(fields);
+        if (!given) return;
+        state.extra = given;
         submitRequest(fields);
       }, 'primary');
       section.appendChild(el('div', { class: 'osigu-actions' }, [back, submit]));
@@ -451,7 +444,6 @@ function mountPreAuth(options) {
     Promise.resolve(decided).then(function (result) {
       if (result === false) {
         shell.error(t('review.cancelled'));
-        shell.call('onCancel');
         return null;
       }
       var body = result && typeof result === 'object' ? result : payload;

@@ -138,12 +138,8 @@ function mountPrescription(options) {
     var details = el('details', { class: 'osigu-details' }, [el('summary', { text: t('patient.create') }), form]);
     form.addEventListener('submit', function (event) {
       event.preventDefault();
-      var given = collect(fields, t);
-      var body = given.body;
-      if (!given.ok) {
-        shell.error(t('error.fields'));
-        return;
-      }
+      var body = shell.collect(fields);
+      if (!body) return;
       shell.busy(true);
       api.post('/ehr/v1/patients', body).then(function (patient) {
         shell.busy(false);

@@ -14,6 +14,7 @@ from starlette.testclient import TestClient
 from tests.support.clients import error_of
 from tests.support.flows import OTP_DO, complete, ready_request, schema_body
 from tests.support.prescribing import CO_OFFICE, ES_OFFICE, issue, v11_body
+from tests.support.state import fingerprint
 
 ORIGIN = "http://localhost:3000"
 
@@ -287,3 +288,39 @@ def test_the_page_without_an_origin_posts_nothing(client, auth):
     _, path = otp_challenge(client, auth)
     decided = form(client, path, "outcome=MATCH")
     assert decided.status_code == 200 and "postMessage" not in decided.text
+
+
+# -- bad input -----------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("body", "headers", "expected"),
+    [
+        (b'{"client_id":', {"Content-Type": "application/json"}, (400, "MOCK-400-malformed-json", [])),
+        (b"[1]", {"Content-Type": "application/json"}, (422, "MOCK-422-validation-failed", ["$"])),
+        (
+            b'{"client_id": 12}',
+            {"Content-Type": "application/json"},
+            (422, "MOCK-422-validation-failed", ["client_id", "client_id"]),  # not a string, not a demo client
+        ),
+        (b"client_id=demo-clinic", {"Content-Type": "text/plain"}, (415, "MOCK-415-unsupported-media-type", [])),
+        (
+            b"{" + b" " * (1024 * 1024) + b"}",
+            {"Content-Type": "application/json"},
+            (413, "MOCK-413-payload-too-large", []),
+        ),
+    ],
+)
+def test_bad_bodies_to_the_token_proxy_get_osigus_error_body_and_change_nothing(
+    client, sandbox, body, headers, expected
+):
+    before = fingerprint(sandbox)
+    assert error_of(client.post("/widgets/example/token", content=body, headers=headers)) == expected
+    assert fingerprint(sandbox) == before
+
+
+def test_a_malformed_or_unknown_prescription_id_for_a_link_is_refused_without_a_link(client):
+    office = client.bearer(CO_OFFICE)
+    malformed = client.post("/widgets/v1/prescriptions/abc/link", headers=office)
+    assert error_of(malformed) == (400, "MOCK-400-invalid-parameter", ["prescription_id"])
+    unknown = client.post("/widgets/v1/prescriptions/99999/link", headers=office)
+    assert error_of(unknown) == (404, "MOCK-404-prescription-not-found", [])
+    assert client.get("/__admin/snapshot").json()["patient_links"] == []

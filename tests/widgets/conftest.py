@@ -149,10 +149,9 @@ def browser() -> Iterator[Any]:
 class WidgetHost:
     """One integrator's page with one widget mounted, and what the test needs to drive and observe it."""
 
-    def __init__(self, page, mock, pages: HostPages, name: str, theme_shots: bool = True) -> None:
+    def __init__(self, page, mock, pages: HostPages, name: str) -> None:
         self.page, self.mock, self.pages, self.name = page, mock, pages, name
-        self.shots: list[Path] = []
-        self.theme_shots = theme_shots
+        self.taken = 0  # screenshots so far, numbering the next
         self.console_errors: list[str] = []
         page.on("console", lambda m: self.console_errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: self.console_errors.append(str(e)))
@@ -205,16 +204,13 @@ class WidgetHost:
         folder = ARTIFACTS / self.name
         folder.mkdir(parents=True, exist_ok=True)
         root = self.page.locator(".osigu-w")
-        themes = ("light", "dark") if self.theme_shots else (None,)
         original = root.get_attribute("data-theme")
-        for theme in themes:
-            if theme:
-                # The root's theme, and the system's for what follows it (the challenge iframe's "auto").
-                root.evaluate("(node, theme) => node.setAttribute('data-theme', theme)", theme)
-                self.page.emulate_media(color_scheme=theme)
-            path = folder / f"{len(self.shots) // len(themes) + 1:02d}-{label}{'-' + theme if theme else ''}.png"
-            self.page.screenshot(path=str(path), full_page=True)
-            self.shots.append(path)
+        self.taken += 1
+        for theme in ("light", "dark"):
+            # The root's theme, and the system's for what follows it (the challenge iframe's "auto").
+            root.evaluate("(node, theme) => node.setAttribute('data-theme', theme)", theme)
+            self.page.emulate_media(color_scheme=theme)
+            self.page.screenshot(path=str(folder / f"{self.taken:02d}-{label}-{theme}.png"), full_page=True)
         root.evaluate("(node, theme) => node.setAttribute('data-theme', theme)", original)
         self.page.emulate_media(color_scheme="light")
 

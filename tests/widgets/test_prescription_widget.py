@@ -282,6 +282,12 @@ def keyboard_add(page, text: str) -> None:
     page.keyboard.press("Enter")
 
 
+def keyboard_continue(page) -> None:
+    """Tab to the step's main button (Continue, Issue) and press Enter."""
+    tab_to(page, ".osigu-step > .osigu-actions .osigu-btn-primary")
+    page.keyboard.press("Enter")
+
+
 def assert_focus_visible(page) -> None:
     style = page.evaluate(
         "() => { const s = getComputedStyle(document.activeElement); return [s.outlineStyle, s.outlineWidth]; }"
@@ -314,8 +320,7 @@ def test_keyboard_only_completion_with_visible_focus(browser, osigu_mock_server,
         page.wait_for_selector('[data-diagnosis="R51"]')
         host.shoot("select_diagnoses")
         assert page.evaluate(overflow)
-        tab_to(page, ".osigu-step > .osigu-actions .osigu-btn-primary")
-        page.keyboard.press("Enter")
+        keyboard_continue(page)
         host.wait_step("select_medications")
         keyboard_add(page, "MED-042")
         page.wait_for_selector('[data-medication="MED-042"]')
@@ -323,8 +328,7 @@ def test_keyboard_only_completion_with_visible_focus(browser, osigu_mock_server,
         page.keyboard.type("1 cada 8 horas")
         host.shoot("select_medications")
         assert page.evaluate(overflow)
-        tab_to(page, ".osigu-step > .osigu-actions .osigu-btn-primary")
-        page.keyboard.press("Enter")
+        keyboard_continue(page)
         host.wait_step("review")
         tab_to(page, ".osigu-step fieldset input")
         page.keyboard.type("Dr. Keyboard")
@@ -332,15 +336,13 @@ def test_keyboard_only_completion_with_visible_focus(browser, osigu_mock_server,
         page.keyboard.type("MP-777")
         host.shoot("review")
         assert page.evaluate(overflow)
-        tab_to(page, ".osigu-step > .osigu-actions .osigu-btn-primary")
-        page.keyboard.press("Enter")
+        keyboard_continue(page)
         host.wait_step("consent_prompt")
         tab_to(page, '.osigu-step input[type="checkbox"]')
         assert_focus_visible(page)
         page.keyboard.press("Space")
         host.shoot("consent_prompt")
-        tab_to(page, ".osigu-step > .osigu-actions .osigu-btn-primary")
-        page.keyboard.press("Enter")
+        keyboard_continue(page)
         outcome = host.wait_outcome()
         host.wait_step("outcome")
         host.shoot("outcome")

@@ -120,7 +120,7 @@ class Prescriptions(Area):
         for link in self.patient_links.values():
             if link.prescription_id == prescription.id:
                 return link
-        link = PatientLink(self.ids.opaque("rxl"), prescription.id, provider_slug, self.clock.timestamp())
+        link = PatientLink(self.ids.opaque("rxl"), prescription.id, self.clock.timestamp())
         self.patient_links[link.link_id] = link
         return link
 

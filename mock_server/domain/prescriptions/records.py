@@ -181,5 +181,4 @@ class PatientLink:
 
     link_id: str
     prescription_id: int
-    provider_slug: str
     created_at: float
