@@ -24,6 +24,7 @@ import argparse
 import asyncio
 import base64
 import contextlib
+import functools
 import http.client
 import json
 import os
@@ -31,7 +32,6 @@ import platform
 import signal
 import sys
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -131,43 +131,22 @@ async def redeem_once(reader, writer, port: int, headers: dict[str, str], start:
 
 async def _redeem(port: int, plans, warmup: float, seconds: float, pid: int) -> Flow:
     flow = Flow()
-    measuring, stopping = False, False
 
-    async def connection(headers: dict[str, str], code: str, line_id: str) -> None:
-        reader, writer = await asyncio.open_connection(HOST, port)
+    async def connection(headers: dict[str, str], code: str, line_id: str, window: world.Window) -> None:
         start = start_request(port, headers, code, line_id)
-        try:
-            while not stopping:
+        async with world.keep_alive(port) as (reader, writer):
+            while not window.stopping:
                 problem = await redeem_once(reader, writer, port, headers, start)
                 if problem:
                     flow.errors.append(problem)
                     return
-                if measuring:
+                if window.measuring:
                     flow.requests += 2
                     flow.redemptions += 1
-        finally:
-            writer.close()
-            with contextlib.suppress(Exception):
-                await writer.wait_closed()
 
-    tasks = [asyncio.create_task(connection(*plan)) for plan in plans]
-    try:
-        await asyncio.sleep(warmup)
-        cpu0 = world.cpu_seconds(pid)
-        t0 = time.perf_counter()
-        measuring = True
-        await asyncio.sleep(seconds)
-        measuring = False
-        flow.seconds = time.perf_counter() - t0
-        cpu1 = world.cpu_seconds(pid)
-        if cpu0 is not None and cpu1 is not None:
-            flow.server_cpu = (cpu1 - cpu0) / flow.seconds
-        stopping = True
-        await asyncio.wait_for(asyncio.gather(*tasks), timeout=10)
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+    connections = [functools.partial(connection, *plan) for plan in plans]
+    window = await world.measured(connections, warmup, seconds, pid, stop_timeout=10)
+    flow.seconds, flow.server_cpu = window.seconds, window.server_cpu
     return flow
 
 

@@ -48,7 +48,7 @@ import sys
 import tempfile
 import textwrap
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -246,61 +246,80 @@ async def exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, r
     return int(head[9:12]), await reader.readexactly(length)
 
 
-async def _load(port: int, request: bytes, connections: int, warmup: float, seconds: float, pid: int) -> LoadResult:
-    result = LoadResult()
-    measuring = False  # flips on after the warm-up; only responses received while it is on count
-    stopping = False
+@dataclass
+class Window:
+    """The load benchmarks' measuring window (``measured``): the connections run from the start; only what they
+    finish while ``measuring`` counts; ``stopping`` tells them to end."""
 
-    async def connection() -> None:
-        reader, writer = await asyncio.open_connection(HOST, port)
-        try:
-            while not stopping:
-                writer.write(request)
-                head = await reader.readuntil(b"\r\n\r\n")
-                # b"HTTP/1.1 200 OK\r\n..." -> status; find Content-Length (header names are case-insensitive).
-                status = int(head[9:12])
-                length = -1
-                for line in head.split(b"\r\n")[1:]:
-                    name, _, value = line.partition(b":")
-                    if name.strip().lower() == b"content-length":
-                        length = int(value)
-                        break
-                if length < 0:
-                    raise RuntimeError(f"response without Content-Length: {head[:200]!r}")
-                body = await reader.readexactly(length)
-                if measuring:
-                    result.requests += 1
-                    if status != 200:
-                        result.errors += 1
-                        if len(result.error_samples) < 5:
-                            result.error_samples.append(f"{status}: {body[:200]!r}")
-        finally:
-            writer.close()
-            with contextlib.suppress(Exception):
-                await writer.wait_closed()
+    measuring: bool = False
+    stopping: bool = False
+    seconds: float = 0.0
+    server_cpu: float | None = None  # cores the server used while measuring (None: no pid, or no /proc)
+    client_cpu: float = 0.0  # cores this load generator used while measuring
 
-    tasks = [asyncio.create_task(connection()) for _ in range(connections)]
+
+@contextlib.asynccontextmanager
+async def keep_alive(port: int) -> AsyncIterator[tuple[asyncio.StreamReader, asyncio.StreamWriter]]:
+    """One keep-alive connection to the server on ``port``, closed on the way out."""
+    reader, writer = await asyncio.open_connection(HOST, port)
+    try:
+        yield reader, writer
+    finally:
+        writer.close()
+        with contextlib.suppress(Exception):
+            await writer.wait_closed()
+
+
+async def measured(
+    connections: list[Callable[[Window], Awaitable[None]]],
+    warmup: float,
+    seconds: float,
+    pid: int | None = None,
+    stop_timeout: float = 30.0,
+) -> Window:
+    """Run the connections: ``warmup`` seconds, then ``seconds`` measured, then stop them all and wait for them."""
+    window = Window()
+    tasks = [asyncio.create_task(connection(window)) for connection in connections]
     try:
         await asyncio.sleep(warmup)
         for task in tasks:  # a connection that died during the warm-up (refused, protocol error) is fatal
             if task.done():
                 task.result()
-        server_cpu0, client_cpu0 = cpu_seconds(pid), time.process_time()
-        t0 = time.perf_counter()
-        measuring = True
+        server_cpu0 = cpu_seconds(pid) if pid is not None else None
+        client_cpu0, t0 = time.process_time(), time.perf_counter()
+        window.measuring = True
         await asyncio.sleep(seconds)
-        measuring = False
-        result.seconds = time.perf_counter() - t0
-        server_cpu1, client_cpu1 = cpu_seconds(pid), time.process_time()
+        window.measuring = False
+        window.seconds = time.perf_counter() - t0
+        server_cpu1 = cpu_seconds(pid) if pid is not None else None
         if server_cpu0 is not None and server_cpu1 is not None:
-            result.server_cpu = (server_cpu1 - server_cpu0) / result.seconds
-        result.client_cpu = (client_cpu1 - client_cpu0) / result.seconds
-        stopping = True
-        await asyncio.wait_for(asyncio.gather(*tasks), timeout=10)
+            window.server_cpu = (server_cpu1 - server_cpu0) / window.seconds
+        window.client_cpu = (time.process_time() - client_cpu0) / window.seconds
+        window.stopping = True
+        await asyncio.wait_for(asyncio.gather(*tasks), timeout=stop_timeout)
     finally:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+    return window
+
+
+async def _load(port: int, request: bytes, connections: int, warmup: float, seconds: float, pid: int) -> LoadResult:
+    result = LoadResult()
+
+    async def connection(window: Window) -> None:
+        async with keep_alive(port) as (reader, writer):
+            while not window.stopping:
+                status, body = await exchange(reader, writer, request)
+                if window.measuring:
+                    result.requests += 1
+                    if status != 200:
+                        result.errors += 1
+                        if len(result.error_samples) < 5:
+                            result.error_samples.append(f"{status}: {body[:200]!r}")
+
+    window = await measured([connection] * connections, warmup, seconds, pid, stop_timeout=10)
+    result.seconds, result.server_cpu, result.client_cpu = window.seconds, window.server_cpu, window.client_cpu
     return result
 
 

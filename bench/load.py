@@ -84,28 +84,22 @@ async def soak(port: int, pid: int, connections: int, seconds: float) -> dict[st
     stopping = False
 
     async def repeat(kind: str, request: bytes, expect: int) -> None:
-        reader, writer = await asyncio.open_connection(world.HOST, port)
-        try:
+        async with world.keep_alive(port) as (reader, writer):
             while not stopping:
                 status, body = await world.exchange(reader, writer, request)
                 counts[kind] += 1
                 if status != expect:
                     errors.append(f"{kind} {status}: {body[:160]!r}")
-        finally:
-            writer.close()
 
     async def redeem(headers: dict[str, str], code: str, line_id: str) -> None:
-        reader, writer = await asyncio.open_connection(world.HOST, port)
         start = redemption.start_request(port, headers, code, line_id)
-        try:
+        async with world.keep_alive(port) as (reader, writer):
             while not stopping:
                 problem = await redemption.redeem_once(reader, writer, port, headers, start)
                 counts["redemption requests"] += 2
                 if problem:
                     errors.append(problem)
                     return
-        finally:
-            writer.close()
 
     tasks = [asyncio.create_task(repeat("read", read, 200)) for _ in range(quarter)]
     tasks += [asyncio.create_task(repeat("pre-authorization", initiate, 201)) for _ in range(quarter)]

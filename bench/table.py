@@ -114,41 +114,19 @@ class Round:
 
 async def _load(port: int, request: bytes, expect: int, connections: int, warmup: float, seconds: float) -> Round:
     result = Round()
-    measuring, stopping = False, False
 
-    async def connection() -> None:
-        reader, writer = await asyncio.open_connection(HOST, port)
-        try:
-            while not stopping:
+    async def connection(window: world.Window) -> None:
+        async with world.keep_alive(port) as (reader, writer):
+            while not window.stopping:
                 sent = time.perf_counter()
                 status, body = await world.exchange(reader, writer, request)
-                if measuring:
+                if window.measuring:
                     result.requests += 1
                     result.latencies.append(time.perf_counter() - sent)
                     if status != expect and len(result.errors) < 5:
                         result.errors.append(f"{status}: {body[:200]!r}")
-        finally:
-            writer.close()
-            with contextlib.suppress(Exception):
-                await writer.wait_closed()
 
-    tasks = [asyncio.create_task(connection()) for _ in range(connections)]
-    try:
-        await asyncio.sleep(warmup)
-        for task in tasks:
-            if task.done():
-                task.result()
-        t0 = time.perf_counter()
-        measuring = True
-        await asyncio.sleep(seconds)
-        measuring = False
-        result.seconds = time.perf_counter() - t0
-        stopping = True
-        await asyncio.wait_for(asyncio.gather(*tasks), timeout=30)
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+    result.seconds = (await world.measured([connection] * connections, warmup, seconds)).seconds
     return result
 
 
